@@ -1,0 +1,89 @@
+import { Flow } from "../core/enums.js";
+import type { Result } from "../core/responses.js";
+import type { Context } from "../http/context.js";
+import type { AuthRecord } from "../sessions/session.js";
+import { pendingLogin } from "./flows/login.js";
+import { serializeUser } from "./users.js";
+
+export interface FlowObject {
+  id: Flow;
+  is_pending?: boolean;
+  providers?: string[];
+  types?: string[];
+  [key: string]: unknown;
+}
+
+/** 200: the caller is logged in (allauth `AuthenticationResponse`). No `flows` key. */
+export function authenticated(ctx: Context): Result {
+  const user = ctx.user!;
+  return {
+    status: 200,
+    data: { user: serializeUser(user), methods: ctx.session.get<AuthRecord[]>("methods") ?? [] },
+    meta: { is_authenticated: true },
+  };
+}
+
+/**
+ * 401 for an anonymous caller: what it can do next, with the pending stage marked.
+ * `isAuthenticated: null` reproduces allauth's quirk for 410 and "stage not pending" answers.
+ */
+export async function unauthenticated(
+  ctx: Context,
+  opts: { isAuthenticated?: false | null } = {},
+): Promise<Result> {
+  return {
+    status: 401,
+    data: { flows: await buildFlows(ctx) },
+    meta: { is_authenticated: opts.isAuthenticated === undefined ? false : opts.isAuthenticated },
+  };
+}
+
+/** 401 for a logged-in caller whose last authentication is too old for what it asked. */
+export async function reauthenticationRequired(ctx: Context): Promise<Result> {
+  const user = ctx.user!;
+  return {
+    status: 401,
+    data: {
+      user: serializeUser(user),
+      methods: ctx.session.get<AuthRecord[]>("methods") ?? [],
+      flows: await buildFlows(ctx),
+    },
+    meta: { is_authenticated: true },
+  };
+}
+
+/** The flow list exactly as allauth's `_get_flows` builds it (ALLAUTH-BEHAVIOUR §2.2). */
+export async function buildFlows(ctx: Context): Promise<FlowObject[]> {
+  const flows: FlowObject[] = [];
+  if (ctx.user) {
+    if (ctx.user.password !== null) flows.push({ id: Flow.REAUTHENTICATE });
+    return flows;
+  }
+  const o = ctx.options;
+  flows.push({ id: Flow.LOGIN });
+  if (o.account.isOpenForSignup) flows.push({ id: Flow.SIGNUP });
+  const login = pendingLogin(ctx);
+  if (login?.stage) {
+    const stage = ctx.rt.stages.find((s) => s.key === login.stage);
+    const extra = stage?.describe ? await stage.describe(ctx, login) : {};
+    const pending: FlowObject = { id: login.stage as Flow, is_pending: true, ...extra };
+    const existing = flows.findIndex((f) => f.id === pending.id);
+    if (existing === -1) flows.push(pending);
+    else flows[existing] = { ...flows[existing], ...pending };
+  }
+  return flows;
+}
+
+/**
+ * Whether the session's last authentication is within account.reauthenticationTimeout.
+ * A user with nothing to reauthenticate with (no password) always counts as recent.
+ */
+export function isRecentlyAuthenticated(ctx: Context): boolean {
+  const user = ctx.user;
+  if (!user) return false;
+  if (user.password === null) return true;
+  const methods = ctx.session.get<AuthRecord[]>("methods") ?? [];
+  const last = methods[methods.length - 1];
+  if (!last) return false;
+  return ctx.now() / 1000 - last.at <= ctx.options.account.reauthenticationTimeout;
+}

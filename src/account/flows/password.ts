@@ -1,0 +1,77 @@
+import { apiError, messages } from "../../core/errors.js";
+import { badRequest, conflict, type Result, tooManyRequests } from "../../core/responses.js";
+import type { Context } from "../../http/context.js";
+import { authenticated, unauthenticated } from "../auth-state.js";
+import type { ChangePasswordInput, LoginInput, ReauthenticateInput } from "../inputs.js";
+import { passwordErrors } from "../passwords/policy.js";
+import { findUserByEmail, findUserByUsername, setPassword } from "../users.js";
+import { authTime, beginLogin, logout, recordAuthentication } from "./login.js";
+
+const tooManyAttempts = () =>
+  badRequest([apiError("too_many_login_attempts", messages.too_many_login_attempts)]);
+
+/**
+ * POST /auth/login. An unknown account costs the same password-hash verify as a wrong password,
+ * and both answer alike, so neither status nor timing says whether the account exists.
+ */
+export async function login(ctx: Context, input: LoginInput): Promise<Result> {
+  if (ctx.user) return conflict();
+  const method = input.email !== undefined ? "email" : "username";
+  const identifier = (input.email ?? input.username)!;
+  const attemptKey = identifier.toLowerCase();
+  if (!(await ctx.rateLimit("login_failed", attemptKey))) return tooManyAttempts();
+
+  const db = ctx.db;
+  const user =
+    method === "email" ? await findUserByEmail(db, identifier) : await findUserByUsername(db, identifier);
+  const check = await ctx.rt.hasher.verify(user?.password ?? null, input.password);
+  if (!user || !check.ok) {
+    return badRequest([
+      apiError(`${method}_password_mismatch`, messages[`${method}_password_mismatch`], "password"),
+    ]);
+  }
+  if (!user.isActive) return unauthenticated(ctx);
+  await ctx.clearRateLimit("login_failed", attemptKey);
+  if (check.needsRehash) {
+    user.password = await ctx.rt.hasher.hash(input.password);
+    await setPassword(db, user.id, user.password);
+  }
+  return beginLogin(ctx, user, { method: "password", at: authTime(ctx), [method]: identifier });
+}
+
+/** POST /auth/reauthenticate: a fresh password record for a logged-in user. */
+export async function reauthenticate(ctx: Context, input: ReauthenticateInput): Promise<Result> {
+  const user = ctx.user;
+  if (!user) return unauthenticated(ctx);
+  if (!(await ctx.rateLimit("reauthenticate"))) return tooManyRequests();
+  const check = await ctx.rt.hasher.verify(user.password, input.password);
+  if (!check.ok) return badRequest([apiError("incorrect_password", messages.incorrect_password, "password")]);
+  recordAuthentication(ctx, { method: "password", at: authTime(ctx), reauthenticated: true });
+  ctx.session.cycleKey();
+  return authenticated(ctx);
+}
+
+/** POST /account/password/change (also sets a first password for users without one). */
+export async function changePassword(ctx: Context, input: ChangePasswordInput): Promise<Result> {
+  const user = ctx.user;
+  if (!user) return unauthenticated(ctx);
+  if (!(await ctx.rateLimit("change_password"))) return tooManyRequests();
+  if (user.password !== null) {
+    if (input.current_password === undefined) {
+      return badRequest([apiError("required", messages.required, "current_password")]);
+    }
+    const check = await ctx.rt.hasher.verify(user.password, input.current_password);
+    if (!check.ok) {
+      return badRequest([
+        apiError("enter_current_password", messages.enter_current_password, "current_password"),
+      ]);
+    }
+  }
+  const problems = await passwordErrors(ctx.options, input.new_password, user, "new_password");
+  if (problems.length > 0) return badRequest(problems);
+  user.password = await ctx.rt.hasher.hash(input.new_password);
+  await setPassword(ctx.db, user.id, user.password);
+  if (ctx.options.account.logoutOnPasswordChange) return logout(ctx);
+  ctx.session.cycleKey();
+  return authenticated(ctx);
+}

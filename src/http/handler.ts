@@ -1,0 +1,256 @@
+import { unauthenticated } from "../account/auth-state.js";
+import { safeEqual } from "../core/crypto.js";
+import { Client } from "../core/enums.js";
+import { apiError, messages } from "../core/errors.js";
+import { parseInput } from "../core/input.js";
+import { type Result, toEnvelope } from "../core/responses.js";
+import type { Runtime } from "../runtime.js";
+import { Session } from "../sessions/session.js";
+import { readJsonBody } from "./body.js";
+import { clientIp } from "./client-ip.js";
+import { Context, newCsrfToken } from "./context.js";
+import { parseCookies, serializeCookie } from "./cookies.js";
+import type { Method, Route } from "./route.js";
+
+/** What adapters know about the connection that a Request does not carry. */
+export interface ConnectionInfo {
+  remoteAddress?: string;
+}
+
+export type Handler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
+
+const CACHE_HEADERS: [string, string][] = [
+  ["cache-control", "max-age=0, no-cache, no-store, must-revalidate, private"],
+];
+const CORS_ALLOWED_HEADERS =
+  "Content-Type, X-CSRFToken, X-Session-Token, X-Email-Verification-Key, X-Password-Reset-Key, Authorization";
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const TREE = /^\/(browser|app)\/v1(\/.*)$/;
+
+interface PathEntry {
+  methods: Map<string, Route>;
+  allow: string;
+}
+
+/**
+ * The HTTP pipeline of DESIGN §4: route → session → CSRF → rate limit → body → handler →
+ * envelope → session saved → cookies/token → Response. Every answer on an API path is JSON.
+ */
+export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
+  const o = rt.options;
+  const base = o.basePath;
+  const trees = new Map<Client, Map<string, PathEntry>>();
+  for (const client of o.clients as Client[]) trees.set(client, new Map());
+  for (const r of routes) {
+    for (const client of r.clients ?? [Client.BROWSER, Client.APP]) {
+      const paths = trees.get(client);
+      if (!paths) continue;
+      let entry = paths.get(r.path);
+      if (!entry) {
+        entry = { methods: new Map(), allow: "" };
+        paths.set(r.path, entry);
+      }
+      if (entry.methods.has(r.method)) throw new Error(`duplicate route ${r.method} ${r.path}`);
+      entry.methods.set(r.method, r);
+    }
+  }
+  for (const paths of trees.values()) {
+    for (const entry of paths.values()) {
+      const methods = [...entry.methods.keys()];
+      if (entry.methods.has("GET")) methods.push("HEAD");
+      methods.push("OPTIONS");
+      entry.allow = methods.join(", ");
+    }
+  }
+  const allowedOrigins = new Set(o.cors.allowedOrigins);
+  const trustedOrigins = new Set([...o.csrf.trustedOrigins, ...o.cors.allowedOrigins]);
+
+  return async function handle(request: Request, info?: ConnectionInfo): Promise<Response> {
+    const origin = request.headers.get("origin");
+    const cors = origin !== null && allowedOrigins.has(origin) ? origin : null;
+    const headers = new Headers(CACHE_HEADERS);
+    headers.set("expires", new Date().toUTCString());
+    if (cors) {
+      headers.set("access-control-allow-origin", cors);
+      headers.set("access-control-allow-credentials", "true");
+      headers.append("vary", "Origin");
+    }
+    const reply = (result: Result, extra?: Record<string, string>): Response => {
+      if (extra) for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+      headers.set("content-type", "application/json");
+      return new Response(request.method === "HEAD" ? null : JSON.stringify(toEnvelope(result)), {
+        status: result.status,
+        headers,
+      });
+    };
+    const error = (status: number, code: Parameters<typeof apiError>[0], message: string) =>
+      reply({ status, errors: [apiError(code, message)] });
+
+    try {
+      const pathname = new URL(request.url).pathname;
+      if (!pathname.startsWith(`${base}/`)) return error(404, "not_found", messages.not_found);
+      const match = TREE.exec(pathname.slice(base.length));
+      const client = match?.[1] as Client | undefined;
+      const paths = client ? trees.get(client) : undefined;
+      const entry = paths?.get(match![2]!);
+      if (!client || !entry) return error(404, "not_found", messages.not_found);
+
+      const method = request.method.toUpperCase();
+      if (method === "OPTIONS") {
+        headers.set("allow", entry.allow);
+        if (cors) {
+          headers.set("access-control-allow-methods", entry.allow);
+          headers.set("access-control-allow-headers", CORS_ALLOWED_HEADERS);
+          headers.set("access-control-max-age", String(o.cors.maxAge));
+        }
+        headers.delete("content-type");
+        return new Response(null, { status: 204, headers });
+      }
+      const route = entry.methods.get(method === "HEAD" ? "GET" : (method as Method));
+      if (!route) {
+        return reply(
+          { status: 405, errors: [apiError("method_not_allowed", messages.method_not_allowed)] },
+          { allow: entry.allow },
+        );
+      }
+
+      // Session: the app token or the browser cookie.
+      const now = rt.now();
+      const cookies = parseCookies(client === Client.BROWSER ? request.headers.get("cookie") : null);
+      const sentToken =
+        client === Client.APP
+          ? request.headers.get("x-session-token")
+          : (cookies.get(o.sessions.cookieName) ?? null);
+      const ip = clientIp(request.headers, info?.remoteAddress, o.proxy);
+      let session: Session | undefined;
+      let user = null;
+      if (sentToken) {
+        const loaded = await rt.sessions.load(sentToken, now);
+        if (loaded) {
+          session = loaded.session;
+          user = loaded.user;
+        }
+      }
+      const ctx = new Context(
+        rt,
+        request,
+        client,
+        ip,
+        session ?? Session.fresh(now),
+        user,
+        sentToken,
+        cookies,
+      );
+
+      if (client === Client.APP && sentToken && !session) {
+        // A token that names no live session: the app must drop it (allauth answers 410 everywhere).
+        const gone = await unauthenticated(ctx, { isAuthenticated: null });
+        return reply({ ...gone, status: 410 });
+      }
+
+      if (client === Client.BROWSER && UNSAFE.has(method)) {
+        const problem = csrfProblem(request, ctx.csrfToken, o.csrf.headerName, trustedOrigins);
+        if (problem) return error(403, "csrf_failed", `${messages.csrf_failed} (${problem})`);
+      }
+
+      if (route.rateLimit && !(await ctx.rateLimit(route.rateLimit))) return reply({ status: 429 });
+
+      let input: unknown;
+      if (method !== "GET" && method !== "HEAD") {
+        const body = await readJsonBody(request, o.http.maxBodyBytes);
+        if (!body.ok) {
+          if (body.problem === "too_large")
+            return error(413, "payload_too_large", messages.payload_too_large);
+          return error(
+            400,
+            "invalid_json",
+            body.problem === "invalid_json"
+              ? messages.invalid_json
+              : "The request body must be a JSON object.",
+          );
+        }
+        input = body.value;
+        if (route.input) {
+          const parsed = parseInput(route.input, body.value);
+          if (!parsed.ok) return reply({ status: 400, errors: parsed.errors });
+          input = parsed.value;
+        }
+      }
+
+      const result = await route.handler(ctx, input);
+
+      await rt.sessions.commit(ctx.session, { ip, userAgent: ctx.userAgent }, rt.now());
+      const s = ctx.session;
+      if (client === Client.APP) {
+        if (s.rowId !== null && s.token !== null && s.token !== sentToken) {
+          result.meta = { ...result.meta, session_token: s.token };
+        }
+      } else {
+        const sc = o.sessions;
+        if (s.rowId !== null && s.tokenChanged) {
+          headers.append(
+            "set-cookie",
+            serializeCookie(sc.cookieName, s.token!, {
+              maxAge: sc.idleTimeout,
+              domain: sc.cookieDomain,
+              path: sc.cookiePath,
+              secure: sc.cookieSecure,
+              httpOnly: true,
+              sameSite: sc.cookieSameSite,
+            }),
+          );
+        } else if (s.rowId === null && sentToken) {
+          headers.append(
+            "set-cookie",
+            serializeCookie(sc.cookieName, "", { maxAge: 0, domain: sc.cookieDomain, path: sc.cookiePath }),
+          );
+        }
+        const cc = o.csrf;
+        headers.append(
+          "set-cookie",
+          serializeCookie(cc.cookieName, ctx.csrfToken ?? (ctx.csrfToken = newCsrfToken()), {
+            maxAge: 31_449_600,
+            domain: cc.cookieDomain,
+            path: cc.cookiePath,
+            secure: cc.cookieSecure,
+            sameSite: cc.cookieSameSite,
+          }),
+        );
+        for (const cookie of ctx.extraCookies) headers.append("set-cookie", cookie);
+      }
+      return reply(result);
+    } catch (err) {
+      rt.logger.error({ err, method: request.method, url: request.url }, "unhandled error");
+      return error(500, "internal_error", messages.internal_error);
+    }
+  };
+}
+
+/**
+ * Django's CSRF rules for the browser tree: the X-CSRFToken header must equal the csrftoken
+ * cookie, and a browser's Origin must be the API's own or a trusted one.
+ */
+function csrfProblem(
+  request: Request,
+  cookieToken: string | null,
+  headerName: string,
+  trusted: ReadonlySet<string>,
+): string | null {
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== "null") {
+    const own = ownOrigin(request);
+    if (origin !== own && !trusted.has(origin)) return "origin not trusted";
+  } else if (origin === "null") {
+    return "origin not trusted";
+  }
+  const header = request.headers.get(headerName);
+  if (!cookieToken) return "CSRF cookie not set";
+  if (!header) return "CSRF token missing";
+  if (!safeEqual(header, cookieToken)) return "CSRF token incorrect";
+  return null;
+}
+
+function ownOrigin(request: Request): string {
+  const url = new URL(request.url);
+  return url.origin;
+}

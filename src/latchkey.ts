@@ -1,0 +1,127 @@
+import pino, { type Logger } from "pino";
+import { PasswordHasher } from "./account/passwords/hasher.js";
+import { accountRoutes } from "./account/routes.js";
+import { baseRoutes } from "./base/routes.js";
+import { type ConnectionInfo, createHandler } from "./http/handler.js";
+import { RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
+import type { Route } from "./http/route.js";
+import { createMailer, type MailTransportOptions } from "./mail/index.js";
+import { resolveOptions } from "./options/resolve.js";
+import type { LatchkeyOptions, ResolvedOptions } from "./options/schema.js";
+import type { Runtime } from "./runtime.js";
+import { SessionStore } from "./sessions/store.js";
+import { openStore } from "./store/database.js";
+
+export interface Latchkey {
+  /** The whole API as a Web-standard handler. `info.remoteAddress` is the socket's peer (adapters pass it). */
+  handler(request: Request, info?: ConnectionInfo): Promise<Response>;
+  /** The options with every default filled in. */
+  readonly options: ResolvedOptions;
+  /** The route table (method, path, clients, input schema) the API is built from. */
+  readonly routes: readonly Route[];
+  /** Resolves when the store is migrated and the rate limiter is ready; rejects if either failed. */
+  ready(): Promise<void>;
+  /** Applies pending migrations; returns their names. */
+  migrate(): Promise<string[]>;
+  /** Closes the database, rate-limit store and mailer. */
+  close(): Promise<void>;
+  /** Internals for tests and extensions. */
+  readonly runtime: Runtime;
+}
+
+export interface LatchkeyDependencies {
+  /** Replaces the clock (epoch ms), e.g. to test expiry. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** Builds Latchkey from options: store → mailer → rate limits → areas → router (DESIGN §3). */
+export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDependencies = {}): Latchkey {
+  const options = resolveOptions(input);
+  const logger = deps.logger ?? pino({ level: options.logLevel, base: { name: "latchkey" } });
+  const store = openStore(options.database);
+  const mailer = createMailer(
+    {
+      transport: mailTransport(options),
+      from: options.mail.from,
+      siteName: options.siteName,
+      sendTimeoutMs: options.mail.sendTimeoutMs,
+    },
+    logger,
+  );
+  const runtime: Runtime = {
+    options,
+    store,
+    sessions: new SessionStore(store, options.sessions),
+    hasher: new PasswordHasher(options.password.hashing),
+    rateLimiter: null,
+    mailer,
+    logger,
+    stages: [],
+    now: deps.now ?? Date.now,
+  };
+  const routes: Route[] = [...baseRoutes(options), ...accountRoutes(options)];
+  const handle = createHandler(runtime, routes);
+
+  const ready = (async () => {
+    if (options.database.migrate) await store.migrate();
+    runtime.rateLimiter = await createRateLimiter(options, store.pool, logger);
+  })();
+  ready.catch(() => {});
+
+  return {
+    options,
+    routes,
+    runtime,
+    async handler(request, info) {
+      await ready;
+      return handle(request, info);
+    },
+    ready: () => ready,
+    migrate: () => store.migrate(),
+    async close() {
+      await ready.catch(() => {});
+      await runtime.rateLimiter?.close();
+      await mailer.close();
+      await store.close();
+    },
+  };
+}
+
+function mailTransport(o: ResolvedOptions): MailTransportOptions {
+  const m = o.mail;
+  switch (m.transport) {
+    case "console":
+      return { kind: "console" };
+    case "file":
+      return { kind: "file", directory: m.fileDirectory };
+    case "smtp":
+      return {
+        kind: "smtp",
+        host: m.smtpHost,
+        port: m.smtpPort,
+        secure: m.smtpSecure,
+        ...(m.smtpUser !== null ? { user: m.smtpUser } : {}),
+        ...(m.smtpPassword !== null ? { password: m.smtpPassword } : {}),
+      };
+  }
+}
+
+async function createRateLimiter(
+  o: ResolvedOptions,
+  pool: import("pg").Pool | undefined,
+  logger: Logger,
+): Promise<RateLimiter | null> {
+  if (o.rateLimits === false) return null;
+  let store: RateLimitStore;
+  if (o.rateLimits.store === "postgres") {
+    store = { kind: "postgres", pool: pool!, tableName: `${o.database.tablePrefix}rate_limit` };
+  } else if (o.rateLimits.store === "redis") {
+    store = { kind: "redis", url: o.rateLimits.redisUrl, keyPrefix: `${o.database.tablePrefix}rl` };
+  } else {
+    store = { kind: "memory" };
+  }
+  return RateLimiter.create(o.rateLimits.actions, store, {
+    onError: (err) => logger.warn({ err }, "rate limit store failed; allowing the request"),
+  });
+}

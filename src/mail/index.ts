@@ -1,0 +1,338 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import nodemailer from "nodemailer";
+import { type MailTemplateName, type MailTemplateParams, renderMailTemplate } from "./templates.js";
+
+export type {
+  MailTemplateName,
+  MailTemplateParams,
+  RenderedMail,
+} from "./templates.js";
+export { mailTemplates, notificationTemplateNames, renderMailTemplate } from "./templates.js";
+
+export type MailTransportOptions =
+  /** Prints each message (headers and text body) to `stream`, stdout by default. */
+  | { kind: "console"; stream?: NodeJS.WritableStream }
+  /** Writes one RFC 822 .eml file per message; lexical order of the names is send order. */
+  | { kind: "file"; directory: string }
+  | {
+      kind: "smtp";
+      host: string;
+      port: number;
+      secure?: boolean;
+      user?: string;
+      password?: string;
+      ignoreTLS?: boolean;
+      requireTLS?: boolean;
+    };
+
+export interface MailOptions {
+  transport: MailTransportOptions;
+  from: string;
+  /** Used in subjects: allauth prefixes them with "[Site] ". */
+  siteName: string;
+  /** The longest a response waits on a send; slower sends finish in the background. */
+  sendTimeoutMs: number;
+}
+
+export const DEFAULT_MAIL_OPTIONS: Readonly<MailOptions> = Object.freeze({
+  transport: Object.freeze({ kind: "console" as const }),
+  from: "Latchkey <no-reply@localhost>",
+  siteName: "Latchkey",
+  sendTimeoutMs: 5000,
+});
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Mailer {
+  /**
+   * Never throws: a failed or timed-out send is logged via the logger, not surfaced to the
+   * HTTP response. Resolves after delivery or after sendTimeoutMs, whichever comes first (a
+   * slow send continues in the background and its failure is still logged).
+   */
+  send(mail: OutgoingMail): Promise<void>;
+  /** Renders a template with the mailer's site name and sends it; same guarantees as send(). */
+  sendTemplate<N extends MailTemplateName>(
+    to: string,
+    name: N,
+    params: Omit<MailTemplateParams<N>, "siteName">,
+  ): Promise<void>;
+  /** Waits up to sendTimeoutMs for sends still in flight, aborts the rest, then releases the transport. */
+  close(): Promise<void>;
+}
+
+/** pino-compatible subset. */
+export interface MailLogger {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+interface Envelope extends OutgoingMail {
+  from: string;
+}
+
+interface DeliveryReceipt {
+  messageId?: string;
+  file?: string;
+}
+
+interface Transport {
+  readonly kind: MailTransportOptions["kind"];
+  /** Must start its work synchronously (the file transport names the file before its first await). */
+  deliver(mail: Envelope, signal: AbortSignal): Promise<DeliveryReceipt>;
+  close(): Promise<void>;
+}
+
+// Header values come from callers (addresses, subjects); a line break in one must not let
+// it forge further header lines in the console output.
+function singleLine(value: string): string {
+  return value.replace(/[\r\n]+/g, " ");
+}
+
+const CONSOLE_RULE = "-".repeat(72);
+
+function consoleTransport(stream: NodeJS.WritableStream): Transport {
+  return {
+    kind: "console",
+    deliver(mail) {
+      const output =
+        `${CONSOLE_RULE}\n` +
+        `Date: ${new Date().toUTCString()}\n` +
+        `From: ${singleLine(mail.from)}\n` +
+        `To: ${singleLine(mail.to)}\n` +
+        `Subject: ${singleLine(mail.subject)}\n` +
+        "Content-Type: text/plain; charset=utf-8\n\n" +
+        `${mail.text.replace(/\r\n/g, "\n").replace(/\n*$/, "\n")}` +
+        `${CONSOLE_RULE}\n`;
+      return new Promise((resolve, reject) => {
+        stream.write(output, (error) => (error ? reject(error) : resolve({})));
+      });
+    },
+    async close() {},
+  };
+}
+
+function composeOptions(mail: Envelope) {
+  return {
+    from: mail.from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    // RFC 3834: marks the message as automatic so well-behaved systems do not auto-reply.
+    headers: { "Auto-Submitted": "auto-generated" },
+  };
+}
+
+function fileTransport(directory: string): Transport {
+  const target = resolvePath(directory);
+  // Builds the RFC 822 bytes (CRLF line ends, as .eml readers expect) without sending anything.
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  let counter = 0;
+  return {
+    kind: "file",
+    async deliver(mail) {
+      // Named before the first await so names follow the order of send() calls, even when
+      // a later message finishes writing first. Fixed-width fields keep lexical order numeric.
+      counter += 1;
+      const name = `${String(Date.now()).padStart(13, "0")}-${String(counter).padStart(8, "0")}-${randomBytes(4).toString("hex")}.eml`;
+      const info = await composer.sendMail(composeOptions(mail));
+      const bytes = info.message;
+      if (!Buffer.isBuffer(bytes)) throw new Error("stream transport did not return a buffer");
+      await mkdir(target, { recursive: true });
+      // Written under a name readers skip, then renamed: a reader never sees half a message.
+      const temporary = resolvePath(target, `.${name}.tmp`);
+      const final = resolvePath(target, name);
+      try {
+        await writeFile(temporary, bytes, { flag: "wx" });
+        await rename(temporary, final);
+      } catch (error) {
+        await unlink(temporary).catch(() => {});
+        throw error;
+      }
+      return { messageId: info.messageId, file: final };
+    },
+    async close() {
+      composer.close();
+    },
+  };
+}
+
+function smtpTransport(
+  options: Extract<MailTransportOptions, { kind: "smtp" }>,
+  timeoutMs: number,
+): Transport {
+  const transporter = nodemailer.createTransport({
+    host: options.host,
+    port: options.port,
+    secure: options.secure ?? false,
+    ignoreTLS: options.ignoreTLS ?? false,
+    requireTLS: options.requireTLS ?? false,
+    ...(options.user !== undefined ? { auth: { user: options.user, pass: options.password ?? "" } } : {}),
+    // Background sends must end eventually; these bound a hung server well beyond the
+    // response timeout without holding connections for nodemailer's default ten minutes.
+    connectionTimeout: Math.max(10_000, timeoutMs * 2),
+    greetingTimeout: Math.max(10_000, timeoutMs * 2),
+    socketTimeout: Math.max(60_000, timeoutMs * 6),
+  });
+  return {
+    kind: "smtp",
+    async deliver(mail, signal) {
+      const info = await transporter.sendMail({ ...composeOptions(mail), signal });
+      return { messageId: info.messageId };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+function createTransport(options: MailTransportOptions, timeoutMs: number): Transport {
+  switch (options.kind) {
+    case "console":
+      return consoleTransport(options.stream ?? process.stdout);
+    case "file":
+      if (!options.directory) throw new RangeError("mail: the file transport needs a directory");
+      return fileTransport(options.directory);
+    case "smtp":
+      if (!options.host) throw new RangeError("mail: the smtp transport needs a host");
+      if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65_535)
+        throw new RangeError(`mail: invalid smtp port ${String(options.port)}`);
+      return smtpTransport(options, timeoutMs);
+  }
+}
+
+function errorDetails(error: unknown): object {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, ...(code !== undefined ? { code } : {}) };
+  }
+  return { message: String(error) };
+}
+
+/** Resolves once every promise in the set has settled, or after `ms`, whichever is first. */
+async function settledWithin(promises: ReadonlySet<Promise<void>>, ms: number): Promise<void> {
+  if (promises.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.all(promises), grace]);
+  clearTimeout(timer);
+}
+
+/** Creates the mailer. Throws only for an unusable configuration; sends never throw. */
+export function createMailer(options: MailOptions, logger: MailLogger): Mailer {
+  const timeoutMs = options.sendTimeoutMs;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new RangeError(`mail: sendTimeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  const transport = createTransport(options.transport, timeoutMs);
+  const aborter = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  // A logger that throws must not turn a send into a rejection.
+  const log = (level: "info" | "error", obj: object, msg: string): void => {
+    try {
+      logger[level](obj, msg);
+    } catch {}
+  };
+
+  function deliver(mail: OutgoingMail): Promise<void> {
+    const started = performance.now();
+    // Addresses and subjects are logged; bodies are not: they carry keys and codes.
+    const context = { transport: transport.kind, to: mail.to, subject: mail.subject };
+    let attempt: Promise<DeliveryReceipt>;
+    try {
+      attempt = transport.deliver({ ...mail, from: options.from }, aborter.signal);
+    } catch (error) {
+      attempt = Promise.reject(error);
+    }
+    return attempt.then(
+      (receipt) => {
+        log(
+          "info",
+          { ...context, ...receipt, durationMs: Math.round(performance.now() - started) },
+          "mail sent",
+        );
+      },
+      (error: unknown) => {
+        log(
+          "error",
+          { ...context, err: errorDetails(error), durationMs: Math.round(performance.now() - started) },
+          "mail send failed",
+        );
+      },
+    );
+  }
+
+  async function send(mail: OutgoingMail): Promise<void> {
+    if (closed) {
+      log(
+        "error",
+        { transport: transport.kind, to: mail.to, subject: mail.subject },
+        "mail send after close",
+      );
+      return;
+    }
+    const delivery = deliver(mail);
+    inFlight.add(delivery);
+    void delivery.finally(() => inFlight.delete(delivery));
+
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, true);
+    });
+    const outcome = await Promise.race([delivery.then(() => false as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome) {
+      log(
+        "info",
+        { transport: transport.kind, to: mail.to, subject: mail.subject, timeoutMs },
+        "mail send still running after timeout; continuing in the background",
+      );
+    }
+  }
+
+  return {
+    send,
+    sendTemplate(to, name, params) {
+      let rendered: ReturnType<typeof renderMailTemplate>;
+      try {
+        rendered = renderMailTemplate(name, { ...params, siteName: options.siteName } as MailTemplateParams<
+          typeof name
+        >);
+      } catch (error) {
+        log(
+          "error",
+          { transport: transport.kind, to, template: name, err: errorDetails(error) },
+          "mail render failed",
+        );
+        return Promise.resolve();
+      }
+      return send({ to, ...rendered });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await settledWithin(inFlight, timeoutMs);
+      if (inFlight.size > 0) {
+        log(
+          "error",
+          { transport: transport.kind, pending: inFlight.size },
+          "mailer closed with sends in flight; aborting them",
+        );
+        aborter.abort();
+        // Aborted SMTP sends settle at once; a transport that ignores the signal gets one more grace period.
+        await settledWithin(inFlight, timeoutMs);
+      }
+      await transport.close();
+    },
+  };
+}

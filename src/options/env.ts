@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { OptionsError } from "./resolve.js";
+import { optionsSchema } from "./schema.js";
+
+/**
+ * `LATCHKEY_<PATH>` overrides for the CLI: the path of each option leaf in SCREAMING_SNAKE_CASE,
+ * e.g. account.loginMethods → LATCHKEY_ACCOUNT_LOGIN_METHODS. Arrays are comma-separated,
+ * booleans are true/false, numbers are numbers, `null` clears a nullable option, and
+ * LATCHKEY_RATE_LIMITS=false turns rate limiting off.
+ */
+export function applyEnvironment(
+  base: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Record<string, unknown> {
+  const result = structuredClone(base);
+  const leaves = optionLeaves();
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith("LATCHKEY_") || raw === undefined) continue;
+    const leaf = leaves.get(name);
+    if (!leaf) throw new OptionsError(name, "no option has this name (see the README for the list)");
+    setPath(result, leaf.path, convert(raw, leaf.schema, name));
+  }
+  return result;
+}
+
+interface Leaf {
+  path: string[];
+  schema: z.ZodType;
+}
+
+let leafCache: Map<string, Leaf> | undefined;
+
+/** Every environment variable name the options schema accepts, with its path and schema. */
+export function optionLeaves(): Map<string, Leaf> {
+  if (leafCache) return leafCache;
+  const leaves = new Map<string, Leaf>();
+  const walk = (schema: z.ZodType, path: string[]) => {
+    const inner = unwrap(schema);
+    const object = objectBranch(inner);
+    if (object) {
+      if (object !== inner && path.length > 0) leaves.set(envName(path), { path, schema: inner });
+      for (const [key, child] of Object.entries(object.shape)) walk(child as z.ZodType, [...path, key]);
+      return;
+    }
+    leaves.set(envName(path), { path, schema: inner });
+  };
+  walk(optionsSchema, []);
+  leafCache = leaves;
+  return leaves;
+}
+
+export function envName(path: string[]): string {
+  return `LATCHKEY_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()).join("_")}`;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodPrefault) {
+      s = s.def.innerType as z.ZodType;
+    } else {
+      return s;
+    }
+  }
+}
+
+function objectBranch(schema: z.ZodType): z.ZodObject | undefined {
+  if (schema instanceof z.ZodObject) return schema;
+  if (schema instanceof z.ZodUnion) {
+    for (const option of schema.options as z.ZodType[]) {
+      const o = unwrap(option);
+      if (o instanceof z.ZodObject) return o;
+    }
+  }
+  return undefined;
+}
+
+function convert(raw: string, schema: z.ZodType, name: string): unknown {
+  const value = raw.trim();
+  if (value === "null" && accepts(schema, null)) return null;
+  if (schema instanceof z.ZodArray) return value === "" ? [] : value.split(",").map((v) => v.trim());
+  for (const candidate of [
+    value,
+    value === "true" ? true : value === "false" ? false : undefined,
+    Number(value),
+  ]) {
+    if (
+      candidate !== undefined &&
+      !(typeof candidate === "number" && Number.isNaN(candidate)) &&
+      accepts(schema, candidate)
+    ) {
+      return candidate;
+    }
+  }
+  throw new OptionsError(name, `"${raw}" is not a valid value`);
+}
+
+function accepts(schema: z.ZodType, value: unknown): boolean {
+  return schema.safeParse(value).success;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== "object" || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}

@@ -1,0 +1,116 @@
+import type { z } from "zod";
+import { type LatchkeyOptions, optionsSchema, type ResolvedOptions } from "./schema.js";
+
+/** Refusal of an invalid option or combination; `path` names the option as written in the options object. */
+export class OptionsError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`Invalid Latchkey option ${path}: ${reason}`);
+    this.name = "OptionsError";
+  }
+}
+
+/** Parses options, fills in defaults and applies allauth's system checks. Throws OptionsError. */
+export function resolveOptions(input: LatchkeyOptions = {}): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    const path = issue.path.join(".") || "(root)";
+    const reason =
+      issue.code === "unrecognized_keys" ? `unknown option(s) ${issue.keys.join(", ")}` : issue.message;
+    throw new OptionsError(
+      issue.code === "unrecognized_keys" && path === "(root)" ? issue.keys[0]! : path,
+      reason,
+    );
+  }
+  const options = parsed.data;
+  checkCombinations(options);
+  return options;
+}
+
+function checkCombinations(o: ResolvedOptions): void {
+  const fields = signupFieldSet(o.account.signupFields);
+  if (o.account.loginMethods.includes("email") && !o.account.uniqueEmail) {
+    throw new OptionsError(
+      "account.loginMethods",
+      '"email" as a login method requires account.uniqueEmail to be true',
+    );
+  }
+  if (o.account.loginMethods.includes("email") && !fields.has("email")) {
+    throw new OptionsError(
+      "account.loginMethods",
+      '"email" as a login method requires "email" in account.signupFields',
+    );
+  }
+  if (o.account.loginMethods.includes("username") && !fields.has("username")) {
+    throw new OptionsError(
+      "account.loginMethods",
+      '"username" as a login method requires "username" in account.signupFields',
+    );
+  }
+  if (o.account.emailVerification === "mandatory" && fields.get("email") !== true) {
+    throw new OptionsError(
+      "account.emailVerification",
+      '"mandatory" requires a required email field ("email*") in account.signupFields',
+    );
+  }
+  if (fields.has("phone")) {
+    throw new OptionsError("account.signupFields", '"phone" is not supported yet');
+  }
+  if (!fields.has("email") && !fields.has("username")) {
+    throw new OptionsError("account.signupFields", 'needs "email" or "username"');
+  }
+  if (fields.has("email2") && !fields.has("email")) {
+    throw new OptionsError("account.signupFields", '"email2" requires "email"');
+  }
+  if (o.account.usernameMinLength > o.account.usernameMaxLength) {
+    throw new OptionsError("account.usernameMinLength", "is larger than account.usernameMaxLength");
+  }
+  if (o.sessions.idleTimeout > o.sessions.maxAge) {
+    throw new OptionsError("sessions.idleTimeout", "is longer than sessions.maxAge");
+  }
+  for (const [path, origins] of [
+    ["csrf.trustedOrigins", o.csrf.trustedOrigins],
+    ["cors.allowedOrigins", o.cors.allowedOrigins],
+  ] as const) {
+    for (const origin of origins) {
+      if (!isOrigin(origin)) {
+        throw new OptionsError(path, `"${origin}" is not an origin like "https://app.example.com"`);
+      }
+    }
+  }
+  if (o.sessions.cookieSameSite === "None" && !o.sessions.cookieSecure) {
+    throw new OptionsError(
+      "sessions.cookieSameSite",
+      '"None" requires sessions.cookieSecure (browsers refuse it otherwise)',
+    );
+  }
+  const url = o.database.url;
+  if (!url.startsWith("sqlite:") && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new OptionsError("database.url", 'must start with "sqlite:" or "postgres://"');
+  }
+  if (o.rateLimits !== false && o.rateLimits.store === "postgres" && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new OptionsError("rateLimits.store", '"postgres" requires a PostgreSQL database.url');
+  }
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** Signup field name → required. */
+export function signupFieldSet(entries: readonly string[]): Map<string, boolean> {
+  const map = new Map<string, boolean>();
+  for (const entry of entries) {
+    const required = entry.endsWith("*");
+    map.set(required ? entry.slice(0, -1) : entry, required);
+  }
+  return map;
+}

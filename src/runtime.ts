@@ -1,0 +1,24 @@
+import type { Logger } from "pino";
+import type { PasswordHasher } from "./account/passwords/hasher.js";
+import type { Stage } from "./account/stages.js";
+import type { RateLimiter } from "./http/ratelimit/index.js";
+import type { Mailer } from "./mail/index.js";
+import type { ResolvedOptions } from "./options/schema.js";
+import type { SessionStore } from "./sessions/store.js";
+import type { Store } from "./store/database.js";
+
+/** Everything a request handler may use, wired once by createLatchkey (latchkey.ts). */
+export interface Runtime {
+  options: ResolvedOptions;
+  store: Store;
+  sessions: SessionStore;
+  hasher: PasswordHasher;
+  /** null when rate limits are off. */
+  rateLimiter: RateLimiter | null;
+  mailer: Mailer;
+  logger: Logger;
+  /** The login stages, in allauth's order (DESIGN §5). */
+  stages: readonly Stage[];
+  /** Epoch milliseconds; replaceable in tests to move through expiry windows. */
+  now(): number;
+}

@@ -1,0 +1,138 @@
+import { randomToken } from "../core/crypto.js";
+
+/** One entry of `methods`: how and when the user authenticated (allauth's authentication records). */
+export interface AuthRecord {
+  method: "password" | "password_reset" | "code" | "socialaccount" | "mfa";
+  /** Unix time in seconds (a float, as allauth sends it). */
+  at: number;
+  email?: string;
+  username?: string;
+  reauthenticated?: true;
+  provider?: string;
+  uid?: string;
+  id?: number;
+  type?: string;
+  passwordless?: true;
+}
+
+/** A login between its first factor and its last stage (DESIGN §5). */
+export interface PendingLogin {
+  userId: number;
+  /** Records earned so far; they become the session's `methods` when the login completes. */
+  records: AuthRecord[];
+  /** The stage waiting for the client, if any. */
+  stage: string | null;
+  /** Stages already completed, in order. */
+  done: string[];
+  /** Epoch ms; the whole login must finish within account.loginTimeout. */
+  startedAt: number;
+  /** True when the login follows a signup (signup stages and signup mails). */
+  signup: boolean;
+  /** The address the login is about (verification, code login). */
+  email?: string;
+  /** Per-stage state (codes, attempts), keyed by stage. */
+  state: Record<string, unknown>;
+}
+
+/** What a session holds besides its user. Areas keep their own keys (e.g. "mfa.totp"). */
+export interface SessionData {
+  methods?: AuthRecord[];
+  login?: PendingLogin;
+  [key: string]: unknown;
+}
+
+/**
+ * A server-side session for one request. Changes are tracked so the session is written only when
+ * something changed; the token is rotated at login and reauthentication (`cycleKey`).
+ */
+export class Session {
+  /** Row id (public, shown by usersessions); null until first saved. */
+  rowId: number | null;
+  /** The token as the client holds it; a new one is minted on save when null. */
+  token: string | null;
+  userId: number | null;
+  data: SessionData;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Row to delete on commit (logout, or a key cycle that starts a new row). */
+  discardedRowId: number | null = null;
+  modified = false;
+  /** The token changed in this request (new session or rotation): it must be handed out. */
+  tokenChanged = false;
+
+  constructor(init: {
+    rowId: number | null;
+    token: string | null;
+    userId: number | null;
+    data: SessionData;
+    createdAt: number;
+    lastSeenAt: number;
+  }) {
+    this.rowId = init.rowId;
+    this.token = init.token;
+    this.userId = init.userId;
+    this.data = init.data;
+    this.createdAt = init.createdAt;
+    this.lastSeenAt = init.lastSeenAt;
+  }
+
+  static fresh(now: number): Session {
+    return new Session({ rowId: null, token: null, userId: null, data: {}, createdAt: now, lastSeenAt: now });
+  }
+
+  get<T>(key: string): T | undefined {
+    return this.data[key] as T | undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    this.data[key] = value;
+    this.modified = true;
+  }
+
+  delete(key: string): void {
+    if (key in this.data) {
+      delete this.data[key];
+      this.modified = true;
+    }
+  }
+
+  /** Marks nested changes (e.g. to `data.login`) for saving. */
+  touch(): void {
+    this.modified = true;
+  }
+
+  isEmpty(): boolean {
+    return this.userId === null && Object.keys(this.data).length === 0;
+  }
+
+  /** New token, same row (Django `cycle_key`): a token seen before login is useless after it. */
+  cycleKey(): void {
+    if (this.token !== null) {
+      this.token = randomToken();
+      this.tokenChanged = true;
+    }
+    this.modified = true;
+  }
+
+  /** Logout: the row goes, and what follows is a new anonymous session (Django `flush`). */
+  flush(now: number): void {
+    if (this.rowId !== null) this.discardedRowId = this.rowId;
+    this.rowId = null;
+    this.token = null;
+    this.userId = null;
+    this.data = {};
+    this.createdAt = now;
+    this.lastSeenAt = now;
+    this.modified = false;
+    this.tokenChanged = false;
+  }
+
+  /** Mints the token of a session about to be inserted. */
+  ensureToken(): string {
+    if (this.token === null) {
+      this.token = randomToken();
+      this.tokenChanged = true;
+    }
+    return this.token;
+  }
+}

@@ -1,0 +1,183 @@
+import type { CompiledQuery } from "kysely";
+import type { UserRecord } from "../account/users.js";
+import { sha256 } from "../core/crypto.js";
+import type { Store } from "../store/database.js";
+import { Session, type SessionData } from "./session.js";
+
+export interface SessionLifetimes {
+  /** Seconds of inactivity after which a session ends. */
+  idleTimeout: number;
+  /** Seconds after creation after which a session ends. */
+  maxAge: number;
+}
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+/** `last_seen_at` is written at most this often, not on every request (DESIGN §7). */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+/** Placeholder of the token hash in the precompiled load query. */
+const TOKEN_PARAMETER = "\u0000token";
+
+interface LoadedRow {
+  id: number;
+  user_id: number | null;
+  data: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  username: string | null;
+  password: string | null;
+  is_active: number | null;
+  email: string | null;
+  verified: number | null;
+}
+
+/**
+ * Server-side sessions, stored by the SHA-256 of their token. Loading a session (with its user
+ * and primary address) is one indexed read, compiled once and re-executed with new parameters:
+ * it runs on every authenticated request.
+ */
+export class SessionStore {
+  private readonly loadQuery: CompiledQuery;
+  private readonly tokenIndex: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly lifetimes: SessionLifetimes,
+  ) {
+    this.loadQuery = store.db
+      .selectFrom("session as s")
+      .leftJoin("user as u", "u.id", "s.user_id")
+      .leftJoin("email_address as e", (join) =>
+        join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", 1),
+      )
+      .select([
+        "s.id",
+        "s.user_id",
+        "s.data",
+        "s.created_at",
+        "s.last_seen_at",
+        "s.expires_at",
+        "u.username",
+        "u.password",
+        "u.is_active",
+        "e.email",
+        "e.verified",
+      ])
+      .where("s.token_hash", "=", TOKEN_PARAMETER)
+      .compile();
+    this.tokenIndex = this.loadQuery.parameters.indexOf(TOKEN_PARAMETER);
+  }
+
+  /** The live session for a token, with its user when the user is still active; null when unknown or expired. */
+  async load(token: string, now: number): Promise<{ session: Session; user: UserRecord | null } | null> {
+    const parameters = [...this.loadQuery.parameters];
+    parameters[this.tokenIndex] = sha256(token);
+    const query = { ...this.loadQuery, parameters };
+    const row = (await this.store.db.executeQuery<LoadedRow>(query)).rows[0];
+    if (!row) return null;
+    if (row.expires_at <= now) {
+      await this.store.db.deleteFrom("session").where("id", "=", row.id).execute();
+      return null;
+    }
+    const session = new Session({
+      rowId: row.id,
+      token,
+      userId: row.user_id,
+      data: JSON.parse(row.data) as SessionData,
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+    });
+    const user: UserRecord | null =
+      row.user_id !== null && row.is_active === 1
+        ? {
+            id: row.user_id,
+            username: row.username,
+            password: row.password,
+            isActive: true,
+            email: row.email,
+            emailVerified: row.verified === 1,
+          }
+        : null;
+    if (row.user_id !== null && user === null) {
+      // The user was deactivated or deleted: the session no longer authenticates anyone.
+      session.userId = null;
+      session.data = {};
+      session.touch();
+    }
+    return { session, user };
+  }
+
+  /** Writes what the request changed: deletes a flushed row, inserts a new session, updates a changed one. */
+  async commit(session: Session, client: ClientInfo, now: number): Promise<void> {
+    const db = this.store.db;
+    if (session.discardedRowId !== null) {
+      await db.deleteFrom("session").where("id", "=", session.discardedRowId).execute();
+      session.discardedRowId = null;
+    }
+    if (session.rowId === null) {
+      if (!session.modified || session.isEmpty()) return;
+      const token = session.ensureToken();
+      const row = await db
+        .insertInto("session")
+        .values({
+          token_hash: sha256(token),
+          user_id: session.userId,
+          data: JSON.stringify(session.data),
+          created_at: session.createdAt,
+          last_seen_at: now,
+          expires_at: this.expiry(session.createdAt, now),
+          ip: client.ip,
+          user_agent: client.userAgent.slice(0, 512),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      session.rowId = row.id;
+    } else if (session.modified) {
+      await db
+        .updateTable("session")
+        .set({
+          token_hash: sha256(session.token!),
+          user_id: session.userId,
+          data: JSON.stringify(session.data),
+          last_seen_at: now,
+          expires_at: this.expiry(session.createdAt, now),
+          ip: client.ip,
+          user_agent: client.userAgent.slice(0, 512),
+        })
+        .where("id", "=", session.rowId)
+        .execute();
+    } else if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
+      await db
+        .updateTable("session")
+        .set({ last_seen_at: now, expires_at: this.expiry(session.createdAt, now) })
+        .where("id", "=", session.rowId)
+        .execute();
+    }
+    session.lastSeenAt = now;
+    session.modified = false;
+  }
+
+  private expiry(createdAt: number, now: number): number {
+    return Math.min(now + this.lifetimes.idleTimeout * 1000, createdAt + this.lifetimes.maxAge * 1000);
+  }
+
+  /** Ends every session of a user, optionally keeping one (password change, admin action). */
+  async deleteForUser(userId: number, exceptRowId?: number | null): Promise<void> {
+    let q = this.store.db.deleteFrom("session").where("user_id", "=", userId);
+    if (exceptRowId != null) q = q.where("id", "!=", exceptRowId);
+    await q.execute();
+  }
+
+  /** Removes expired rows; run periodically by the server. */
+  async purgeExpired(now: number): Promise<number> {
+    const result = await this.store.db
+      .deleteFrom("session")
+      .where("expires_at", "<=", now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

@@ -1,0 +1,146 @@
+import { type Kysely, type Migration, sql } from "kysely";
+
+export type DialectName = "sqlite" | "postgres";
+
+/** Column types that differ between the two dialects. */
+export interface SchemaContext {
+  dialect: DialectName;
+  /** Prefixes a table or index name. */
+  t: (name: string) => string;
+}
+
+type VersionedMigration = (ctx: SchemaContext) => Migration;
+
+const id = (ctx: SchemaContext) => (ctx.dialect === "postgres" ? "serial" : "integer");
+const time = (ctx: SchemaContext) => (ctx.dialect === "postgres" ? "bigint" : "integer");
+
+/** Versioned migrations, in order. Never edit a published one: add the next. */
+export const migrations: Record<string, VersionedMigration> = {
+  "0001_core": (ctx) => ({
+    async up(db: Kysely<unknown>) {
+      const { t } = ctx;
+      const pk = (c: import("kysely").ColumnDefinitionBuilder) =>
+        ctx.dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey();
+
+      await db.schema
+        .createTable(t("user"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("username", "text")
+        .addColumn("username_lower", "text", (c) => c.unique())
+        .addColumn("password", "text")
+        .addColumn("is_active", "integer", (c) => c.notNull().defaultTo(1))
+        .addColumn("date_joined", time(ctx), (c) => c.notNull())
+        .addColumn("last_login", time(ctx))
+        .execute();
+
+      await db.schema
+        .createTable(t("email_address"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("user_id", "integer", (c) =>
+          c
+            .notNull()
+            .references(`${t("user")}.id`)
+            .onDelete("cascade"),
+        )
+        .addColumn("email", "text", (c) => c.notNull())
+        .addColumn("email_lower", "text", (c) => c.notNull())
+        .addColumn("verified", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("is_primary", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createIndex(t("email_address_user_idx"))
+        .on(t("email_address"))
+        .columns(["user_id", "email_lower"])
+        .unique()
+        .execute();
+      // Uniqueness across accounts holds for addresses that identify an account (primary or
+      // verified): concurrent signups with one email cannot both win. A secondary unverified
+      // address may be claimed by several accounts until one verifies it.
+      await db.schema
+        .createIndex(t("email_address_unique_idx"))
+        .on(t("email_address"))
+        .column("email_lower")
+        .unique()
+        .where(sql.ref("is_primary"), "=", 1)
+        .execute();
+      await db.schema
+        .createIndex(t("email_address_verified_idx"))
+        .on(t("email_address"))
+        .column("email_lower")
+        .unique()
+        .where(sql.ref("verified"), "=", 1)
+        .execute();
+
+      await db.schema
+        .createTable(t("session"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("user_id", "integer", (c) => c.references(`${t("user")}.id`).onDelete("cascade"))
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("created_at", time(ctx), (c) => c.notNull())
+        .addColumn("last_seen_at", time(ctx), (c) => c.notNull())
+        .addColumn("expires_at", time(ctx), (c) => c.notNull())
+        .addColumn("ip", "text", (c) => c.notNull())
+        .addColumn("user_agent", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex(t("session_user_idx")).on(t("session")).column("user_id").execute();
+      await db.schema.createIndex(t("session_expires_idx")).on(t("session")).column("expires_at").execute();
+
+      await db.schema
+        .createTable(t("token"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("user_id", "integer", (c) => c.references(`${t("user")}.id`).onDelete("cascade"))
+        .addColumn("email", "text")
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("created_at", time(ctx), (c) => c.notNull())
+        .addColumn("expires_at", time(ctx), (c) => c.notNull())
+        .addColumn("used_at", time(ctx))
+        .execute();
+      await db.schema.createIndex(t("token_user_idx")).on(t("token")).columns(["user_id", "kind"]).execute();
+
+      await db.schema
+        .createTable(t("authenticator"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("user_id", "integer", (c) =>
+          c
+            .notNull()
+            .references(`${t("user")}.id`)
+            .onDelete("cascade"),
+        )
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("created_at", time(ctx), (c) => c.notNull())
+        .addColumn("last_used_at", time(ctx))
+        .execute();
+      await db.schema
+        .createIndex(t("authenticator_user_idx"))
+        .on(t("authenticator"))
+        .columns(["user_id", "type"])
+        .execute();
+
+      await db.schema
+        .createTable(t("social_account"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("user_id", "integer", (c) =>
+          c
+            .notNull()
+            .references(`${t("user")}.id`)
+            .onDelete("cascade"),
+        )
+        .addColumn("provider", "text", (c) => c.notNull())
+        .addColumn("uid", "text", (c) => c.notNull())
+        .addColumn("extra_data", "text", (c) => c.notNull())
+        .addColumn("date_joined", time(ctx), (c) => c.notNull())
+        .addColumn("last_login", time(ctx))
+        .execute();
+      await db.schema
+        .createIndex(t("social_account_uid_idx"))
+        .on(t("social_account"))
+        .columns(["provider", "uid"])
+        .unique()
+        .execute();
+    },
+  }),
+};

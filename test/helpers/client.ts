@@ -1,0 +1,97 @@
+import { Client } from "../../src/core/enums.js";
+import type { Latchkey } from "../../src/latchkey.js";
+
+export interface TestResponse {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  body: any;
+  headers: Headers;
+  text: string;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** A raw body (string) instead of JSON. */
+  raw?: string;
+  /** Leave out the CSRF header even though the client holds a token. */
+  noCsrf?: boolean;
+}
+
+/**
+ * A frontend as allauth's example SPA behaves: the browser client keeps its cookies and sends
+ * X-CSRFToken from the csrftoken cookie; the app client replays the newest meta.session_token
+ * and drops it on 410.
+ */
+export class TestClient {
+  readonly cookies = new Map<string, string>();
+  token: string | null = null;
+
+  constructor(
+    readonly latchkey: Latchkey,
+    readonly client: Client,
+    readonly origin = "http://localhost:8000",
+    readonly remoteAddress = "127.0.0.1",
+  ) {}
+
+  url(path: string): string {
+    return `${this.origin}${this.latchkey.options.basePath}/${this.client}/v1${path}`;
+  }
+
+  get(path: string, opts?: RequestOptions) {
+    return this.request("GET", path, undefined, opts);
+  }
+  post(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request("POST", path, body, opts);
+  }
+  put(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request("PUT", path, body, opts);
+  }
+  patch(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request("PATCH", path, body, opts);
+  }
+  delete(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request("DELETE", path, body, opts);
+  }
+
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<TestResponse> {
+    const headers = new Headers(opts.headers);
+    if (body !== undefined || opts.raw !== undefined) headers.set("content-type", "application/json");
+    if (this.client === Client.BROWSER) {
+      if (this.cookies.size > 0) {
+        headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; "));
+      }
+      const csrf = this.cookies.get("csrftoken");
+      if (csrf && !opts.noCsrf && method !== "GET") headers.set("x-csrftoken", csrf);
+    } else if (this.token && !headers.has("x-session-token")) {
+      headers.set("x-session-token", this.token);
+    }
+    const request = new Request(path.startsWith("http") ? path : this.url(path), {
+      method,
+      headers,
+      body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const response = await this.latchkey.handler(request, { remoteAddress: this.remoteAddress });
+    const text = await response.text();
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(";");
+      const eq = pair!.indexOf("=");
+      const name = pair!.slice(0, eq);
+      const value = decodeURIComponent(pair!.slice(eq + 1));
+      if (/max-age=0/i.test(cookie)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const parsed = text ? JSON.parse(text) : null;
+    if (this.client === Client.APP && parsed) {
+      if (parsed.meta?.session_token) this.token = parsed.meta.session_token;
+      if (response.status === 410) this.token = null;
+    }
+    return { status: response.status, body: parsed, headers: response.headers, text };
+  }
+}
+
+export const clients: Client[] = [Client.BROWSER, Client.APP];

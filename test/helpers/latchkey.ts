@@ -1,0 +1,49 @@
+import { pino } from "pino";
+import { Client } from "../../src/core/enums.js";
+import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
+import type { LatchkeyOptions } from "../../src/options/schema.js";
+import { TestClient } from "./client.js";
+import { createTestDatabase, type Dialect } from "./stores.js";
+
+/** Cheap argon2id parameters for tests that are not about hashing cost. */
+export const FAST_HASHING = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+export interface TestServer {
+  latchkey: Latchkey;
+  dialect: Dialect;
+  /** A new frontend of the given kind. */
+  client(kind: Client, remoteAddress?: string): TestClient;
+  /** Moves the server's clock forward. */
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+/** A Latchkey on its own fresh database, rate limits off and fast hashing unless the options say otherwise. */
+export async function startLatchkey(dialect: Dialect, options: LatchkeyOptions = {}): Promise<TestServer> {
+  const db = await createTestDatabase(dialect);
+  let offset = 0;
+  const latchkey = createLatchkey(
+    {
+      rateLimits: false,
+      ...options,
+      password: { ...options.password, hashing: options.password?.hashing ?? FAST_HASHING },
+      database: { ...options.database, url: db.url },
+    },
+    { now: () => Date.now() + offset, logger: pino({ level: process.env.LATCHKEY_TEST_LOG ?? "silent" }) },
+  );
+  await latchkey.ready();
+  return {
+    latchkey,
+    dialect,
+    client: (kind, remoteAddress) => new TestClient(latchkey, kind, undefined, remoteAddress),
+    advance(ms) {
+      offset += ms;
+    },
+    async close() {
+      await latchkey.close();
+      await db.cleanup();
+    },
+  };
+}
+
+export { Client };
