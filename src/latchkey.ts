@@ -1,7 +1,10 @@
 import pino, { type Logger } from "pino";
 import { PasswordHasher } from "./account/passwords/hasher.js";
-import { accountRoutes } from "./account/routes.js";
-import { baseRoutes } from "./base/routes.js";
+import { accountArea } from "./account/routes.js";
+import type { Stage } from "./account/stages.js";
+import type { Area } from "./area.js";
+import { baseArea } from "./base/routes.js";
+import { Flow } from "./core/enums.js";
 import { type ConnectionInfo, createHandler } from "./http/handler.js";
 import { RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
 import type { Route } from "./http/route.js";
@@ -10,6 +13,7 @@ import { resolveOptions } from "./options/resolve.js";
 import type { LatchkeyOptions, ResolvedOptions } from "./options/schema.js";
 import type { Runtime } from "./runtime.js";
 import { SessionStore } from "./sessions/store.js";
+import { sessionTokenStrategy } from "./sessions/tokens/strategy.js";
 import { openStore } from "./store/database.js";
 
 export interface Latchkey {
@@ -27,6 +31,27 @@ export interface Latchkey {
   close(): Promise<void>;
   /** Internals for tests and extensions. */
   readonly runtime: Runtime;
+}
+
+/** Every area, each contributing routes and stages. */
+const AREAS: readonly Area[] = [baseArea, accountArea];
+
+/** allauth's stage order (ALLAUTH-BEHAVIOUR §2.3); each area brings its own stages. */
+const STAGE_ORDER: readonly Flow[] = [
+  Flow.LOGIN_BY_CODE,
+  Flow.VERIFY_PHONE,
+  Flow.VERIFY_EMAIL,
+  Flow.MFA_AUTHENTICATE,
+  Flow.MFA_TRUST,
+  Flow.MFA_SIGNUP_WEBAUTHN,
+];
+
+function orderedStages(areas: readonly Area[]): Stage[] {
+  const stages = areas.flatMap((a) => a.stages ?? []);
+  for (const stage of stages) {
+    if (!STAGE_ORDER.includes(stage.key)) throw new Error(`stage ${stage.key} has no place in STAGE_ORDER`);
+  }
+  return stages.sort((a, b) => STAGE_ORDER.indexOf(a.key) - STAGE_ORDER.indexOf(b.key));
 }
 
 export interface LatchkeyDependencies {
@@ -57,10 +82,11 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     rateLimiter: null,
     mailer,
     logger,
-    stages: [],
+    tokens: sessionTokenStrategy,
+    stages: orderedStages(AREAS),
     now: deps.now ?? Date.now,
   };
-  const routes: Route[] = [...baseRoutes(options), ...accountRoutes(options)];
+  const routes: Route[] = AREAS.flatMap((area) => area.routes(options));
   const handle = createHandler(runtime, routes);
 
   const ready = (async () => {

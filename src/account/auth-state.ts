@@ -1,6 +1,8 @@
 import { Flow } from "../core/enums.js";
 import type { Result } from "../core/responses.js";
 import type { Context } from "../http/context.js";
+import { authenticatorTypes } from "../mfa/authenticators.js";
+import { SessionKey } from "../sessions/keys.js";
 import type { AuthRecord } from "../sessions/session.js";
 import { pendingLogin } from "./flows/login.js";
 import { serializeUser } from "./users.js";
@@ -18,7 +20,7 @@ export function authenticated(ctx: Context): Result {
   const user = ctx.user!;
   return {
     status: 200,
-    data: { user: serializeUser(user), methods: ctx.session.get<AuthRecord[]>("methods") ?? [] },
+    data: { user: serializeUser(user), methods: ctx.session.get<AuthRecord[]>(SessionKey.METHODS) ?? [] },
     meta: { is_authenticated: true },
   };
 }
@@ -45,7 +47,7 @@ export async function reauthenticationRequired(ctx: Context): Promise<Result> {
     status: 401,
     data: {
       user: serializeUser(user),
-      methods: ctx.session.get<AuthRecord[]>("methods") ?? [],
+      methods: ctx.session.get<AuthRecord[]>(SessionKey.METHODS) ?? [],
       flows: await buildFlows(ctx),
     },
     meta: { is_authenticated: true },
@@ -54,22 +56,35 @@ export async function reauthenticationRequired(ctx: Context): Promise<Result> {
 
 /** The flow list exactly as allauth's `_get_flows` builds it (ALLAUTH-BEHAVIOUR §2.2). */
 export async function buildFlows(ctx: Context): Promise<FlowObject[]> {
-  const flows: FlowObject[] = [];
-  if (ctx.user) {
-    if (ctx.user.password !== null) flows.push({ id: Flow.REAUTHENTICATE });
-    return flows;
-  }
   const o = ctx.options;
-  flows.push({ id: Flow.LOGIN });
-  if (o.account.isOpenForSignup) flows.push({ id: Flow.SIGNUP });
-  const login = pendingLogin(ctx);
-  if (login?.stage) {
-    const stage = ctx.rt.stages.find((s) => s.key === login.stage);
-    const extra = stage?.describe ? await stage.describe(ctx, login) : {};
-    const pending: FlowObject = { id: login.stage as Flow, is_pending: true, ...extra };
-    const existing = flows.findIndex((f) => f.id === pending.id);
-    if (existing === -1) flows.push(pending);
-    else flows[existing] = { ...flows[existing], ...pending };
+  const flows: FlowObject[] = [];
+  const user = ctx.user;
+  if (user) {
+    if (user.password !== null) flows.push({ id: Flow.REAUTHENTICATE });
+    if (o.mfa.enabled) {
+      const types = await authenticatorTypes(ctx.db, user.id);
+      if (types.length > 0) flows.push({ id: Flow.MFA_REAUTHENTICATE, types });
+    }
+  } else {
+    flows.push({ id: Flow.LOGIN });
+    if (o.account.loginByCode.enabled) flows.push({ id: Flow.LOGIN_BY_CODE });
+    if (o.account.isOpenForSignup) flows.push({ id: Flow.SIGNUP });
+    if (o.mfa.enabled && o.mfa.passkeyLogin) flows.push({ id: Flow.MFA_LOGIN_WEBAUTHN });
+    const login = pendingLogin(ctx);
+    if (login?.stage) {
+      const stage = ctx.rt.stages.find((s) => s.key === login.stage);
+      const extra = stage?.describe ? await stage.describe(ctx, login) : {};
+      const pending: FlowObject = { id: login.stage as Flow, is_pending: true, ...extra };
+      const existing = flows.findIndex((f) => f.id === pending.id);
+      if (existing === -1) flows.push(pending);
+      else flows[existing] = { ...flows[existing], ...pending };
+    }
+  }
+  if (o.account.passwordResetByCode.enabled) {
+    flows.push({
+      id: Flow.PASSWORD_RESET_BY_CODE,
+      is_pending: ctx.session.get(SessionKey.PASSWORD_RESET_BY_CODE) !== undefined,
+    });
   }
   return flows;
 }
@@ -82,7 +97,7 @@ export function isRecentlyAuthenticated(ctx: Context): boolean {
   const user = ctx.user;
   if (!user) return false;
   if (user.password === null) return true;
-  const methods = ctx.session.get<AuthRecord[]>("methods") ?? [];
+  const methods = ctx.session.get<AuthRecord[]>(SessionKey.METHODS) ?? [];
   const last = methods[methods.length - 1];
   if (!last) return false;
   return ctx.now() / 1000 - last.at <= ctx.options.account.reauthenticationTimeout;

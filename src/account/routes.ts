@@ -1,3 +1,4 @@
+import type { Area } from "../area.js";
 import { type Route, route } from "../http/route.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { authenticated, unauthenticated } from "./auth-state.js";
@@ -6,8 +7,8 @@ import { changePassword, login, reauthenticate } from "./flows/password.js";
 import { signup } from "./flows/signup.js";
 import { ChangePasswordInput, loginInput, ReauthenticateInput, signupInput } from "./inputs.js";
 
-/** The account area's endpoints (allauth `headless/account/urls.py`), relative to /{client}/v1. */
-export function accountRoutes(o: ResolvedOptions): Route[] {
+/** The account area's core endpoints (allauth `headless/account/urls.py`), relative to /{client}/v1. */
+function accountRoutes(o: ResolvedOptions): Route[] {
   return [
     route({
       method: "GET",
@@ -53,3 +54,5 @@ export function accountRoutes(o: ResolvedOptions): Route[] {
     }),
   ];
 }
+
+export const accountArea: Area = { name: "account", routes: accountRoutes };

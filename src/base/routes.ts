@@ -1,3 +1,4 @@
+import type { Area } from "../area.js";
 import { ok } from "../core/responses.js";
 import { type Route, route } from "../http/route.js";
 import type { ResolvedOptions } from "../options/schema.js";
@@ -15,19 +16,24 @@ function authenticationMethod(methods: readonly string[]): string | undefined {
 /** GET /config: what the frontend needs to know about this server (ALLAUTH-BEHAVIOUR §4.2). */
 export function configuration(o: ResolvedOptions): Record<string, unknown> {
   const method = authenticationMethod(o.account.loginMethods);
-  return {
+  const config: Record<string, unknown> = {
     account: {
       login_methods: o.account.loginMethods,
       is_open_for_signup: o.account.isOpenForSignup,
-      email_verification_by_code_enabled: false,
-      login_by_code_enabled: false,
-      password_reset_by_code_enabled: false,
+      email_verification_by_code_enabled: o.account.emailVerificationByCode.enabled,
+      login_by_code_enabled: o.account.loginByCode.enabled,
+      password_reset_by_code_enabled: o.account.passwordResetByCode.enabled,
       ...(method ? { authentication_method: method } : {}),
     },
   };
+  if (o.mfa.enabled) {
+    config.mfa = { supported_types: o.mfa.supportedTypes, passkey_login_enabled: o.mfa.passkeyLogin };
+  }
+  if (o.usersessions.enabled) config.usersessions = { track_activity: o.usersessions.trackActivity };
+  return config;
 }
 
-export function baseRoutes(o: ResolvedOptions): Route[] {
+function baseRoutes(o: ResolvedOptions): Route[] {
   // The answer depends only on the options: build it once.
   const config = configuration(o);
   return [
@@ -39,3 +45,5 @@ export function baseRoutes(o: ResolvedOptions): Route[] {
     }),
   ];
 }
+
+export const baseArea: Area = { name: "base", routes: baseRoutes };

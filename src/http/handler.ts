@@ -6,6 +6,7 @@ import { parseInput } from "../core/input.js";
 import { type Result, toEnvelope } from "../core/responses.js";
 import type { Runtime } from "../runtime.js";
 import { Session } from "../sessions/session.js";
+import type { SessionLookup } from "../sessions/tokens/strategy.js";
 import { readJsonBody } from "./body.js";
 import { clientIp } from "./client-ip.js";
 import { Context, newCsrfToken } from "./context.js";
@@ -117,32 +118,26 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
       // Session: the app token or the browser cookie.
       const now = rt.now();
       const cookies = parseCookies(client === Client.BROWSER ? request.headers.get("cookie") : null);
-      const sentToken =
-        client === Client.APP
-          ? request.headers.get("x-session-token")
-          : (cookies.get(o.sessions.cookieName) ?? null);
-      const ip = clientIp(request.headers, info?.remoteAddress, o.proxy);
-      let session: Session | undefined;
-      let user = null;
-      if (sentToken) {
-        const loaded = await rt.sessions.load(sentToken, now);
-        if (loaded) {
-          session = loaded.session;
-          user = loaded.user;
-        }
+      let lookup: SessionLookup;
+      if (client === Client.APP) {
+        lookup = await rt.tokens.lookup(request, rt);
+      } else {
+        const cookie = cookies.get(o.sessions.cookieName);
+        lookup = cookie ? { kind: "token", token: cookie } : { kind: "none" };
       }
-      const ctx = new Context(
-        rt,
-        request,
-        client,
-        ip,
-        session ?? Session.fresh(now),
-        user,
-        sentToken,
-        cookies,
-      );
+      const sentToken = lookup.kind === "token" ? lookup.token : null;
+      const ip = clientIp(request.headers, info?.remoteAddress, o.proxy);
+      const loaded =
+        lookup.kind === "token"
+          ? await rt.sessions.load(lookup.token, now)
+          : lookup.kind === "row"
+            ? await rt.sessions.loadByRow(lookup.rowId, now)
+            : null;
+      const userAtStart = loaded?.user?.id ?? null;
+      const session = loaded?.session ?? Session.fresh(now);
+      const ctx = new Context(rt, request, client, ip, session, loaded?.user ?? null, sentToken, cookies);
 
-      if (client === Client.APP && sentToken && !session) {
+      if (client === Client.APP && (lookup.kind === "token" || lookup.kind === "row") && !loaded) {
         // A token that names no live session: the app must drop it (allauth answers 410 everywhere).
         const gone = await unauthenticated(ctx, { isAuthenticated: null });
         return reply({ ...gone, status: 410 });
@@ -179,11 +174,17 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
 
       const result = await route.handler(ctx, input);
 
-      await rt.sessions.commit(ctx.session, { ip, userAgent: ctx.userAgent }, rt.now());
+      const clientInfo = { ip, userAgent: ctx.userAgent };
+      await rt.sessions.commit(ctx.session, clientInfo, rt.now());
       const s = ctx.session;
       if (client === Client.APP) {
         if (s.rowId !== null && s.token !== null && s.token !== sentToken) {
           result.meta = { ...result.meta, session_token: s.token };
+        }
+        if (ctx.user && ctx.user.id !== userAtStart && rt.tokens.issue) {
+          // Access tokens go to app clients only, on the response that made them authenticated.
+          result.meta = { ...result.meta, ...(await rt.tokens.issue(ctx)) };
+          if (s.modified) await rt.sessions.commit(s, clientInfo, rt.now());
         }
       } else {
         const sc = o.sessions;
@@ -208,7 +209,7 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
         const cc = o.csrf;
         headers.append(
           "set-cookie",
-          serializeCookie(cc.cookieName, ctx.csrfToken ?? (ctx.csrfToken = newCsrfToken()), {
+          serializeCookie(cc.cookieName, ctx.csrfToken ?? newCsrfToken(), {
             maxAge: 31_449_600,
             domain: cc.cookieDomain,
             path: cc.cookiePath,

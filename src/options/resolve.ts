@@ -87,6 +87,48 @@ function checkCombinations(o: ResolvedOptions): void {
       '"None" requires sessions.cookieSecure (browsers refuse it otherwise)',
     );
   }
+  if (o.account.emailVerificationByCode.enabled && o.account.emailVerification !== "mandatory") {
+    throw new OptionsError(
+      "account.emailVerificationByCode.enabled",
+      'requires account.emailVerification "mandatory"',
+    );
+  }
+  if (o.account.loginByCode.trustEnabled && !(o.mfa.enabled && o.mfa.trust.enabled)) {
+    throw new OptionsError("account.loginByCode.trustEnabled", "requires mfa.enabled and mfa.trust.enabled");
+  }
+  if (o.account.loginByCode.required !== false && !o.account.loginByCode.enabled) {
+    throw new OptionsError("account.loginByCode.required", "requires account.loginByCode.enabled");
+  }
+  const webauthn = o.mfa.supportedTypes.includes("webauthn");
+  if (o.mfa.passkeyLogin && !webauthn) {
+    throw new OptionsError("mfa.passkeyLogin", 'requires "webauthn" in mfa.supportedTypes');
+  }
+  if (o.mfa.passkeySignup) {
+    if (!webauthn) throw new OptionsError("mfa.passkeySignup", 'requires "webauthn" in mfa.supportedTypes');
+    if (
+      fields.get("email") !== true ||
+      o.account.emailVerification !== "mandatory" ||
+      !o.account.emailVerificationByCode.enabled
+    ) {
+      throw new OptionsError(
+        "mfa.passkeySignup",
+        'requires "email*" in account.signupFields, account.emailVerification "mandatory" and account.emailVerificationByCode.enabled',
+      );
+    }
+  }
+  if (o.mfa.trust.cookieSameSite === "None" && !o.mfa.trust.cookieSecure) {
+    throw new OptionsError("mfa.trust.cookieSameSite", '"None" requires mfa.trust.cookieSecure');
+  }
+  if (o.tokens.strategy === "jwt") {
+    const key = o.tokens.jwt.privateKey;
+    if (!key) throw new OptionsError("tokens.jwt.privateKey", 'is required by tokens.strategy "jwt"');
+    if (o.tokens.jwt.algorithm === "HS256" && Buffer.byteLength(key) < 32) {
+      throw new OptionsError("tokens.jwt.privateKey", "an HS256 secret must be at least 32 bytes");
+    }
+    if (o.tokens.jwt.algorithm !== "HS256" && !key.includes("-----BEGIN")) {
+      throw new OptionsError("tokens.jwt.privateKey", `${o.tokens.jwt.algorithm} needs a PEM private key`);
+    }
+  }
   const url = o.database.url;
   if (!url.startsWith("sqlite:") && !/^postgres(ql)?:\/\//.test(url)) {
     throw new OptionsError("database.url", 'must start with "sqlite:" or "postgres://"');

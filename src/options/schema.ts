@@ -7,6 +7,11 @@ import { z } from "zod";
  */
 
 const seconds = (d: number) => z.number().int().positive().default(d);
+/** allauth's "False, True (= 2) or a count" settings, as a count (0 = off). */
+const countOrBoolean = z
+  .union([z.boolean(), z.number().int().min(0)])
+  .default(false)
+  .transform((v) => (v === true ? 2 : v === false ? 0 : v));
 const cookieSameSite = z.enum(["Lax", "Strict", "None"]);
 const rateSpec = z.union([z.string(), z.literal(false)]);
 
@@ -99,6 +104,70 @@ export const optionsSchema = z
         usernameBlacklist: z.array(z.string()).default([]),
         /** ACCOUNT_PRESERVE_USERNAME_CASING: false stores usernames lowercased. */
         preserveUsernameCasing: z.boolean().default(true),
+        /** ACCOUNT_EMAIL_VERIFICATION_BY_CODE_*: verify with a mailed code instead of a link (requires "mandatory"). */
+        emailVerificationByCode: z
+          .object({
+            enabled: z.boolean().default(false),
+            maxAttempts: z.number().int().min(1).default(3),
+            timeout: seconds(900),
+          })
+          .strict()
+          .prefault({}),
+        /** ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE: how many times the address may be changed during signup verification (true = 2). */
+        emailVerificationSupportsChange: countOrBoolean,
+        /** ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND: how many resends (true = 2). */
+        emailVerificationSupportsResend: countOrBoolean,
+        /** ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS: validity of verification links. */
+        emailConfirmationExpireDays: z.number().int().min(1).default(3),
+        /** ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN: seconds between verification mails to one address (link mode; code mode uses 10). */
+        emailConfirmationCooldown: z.number().int().min(0).default(180),
+        /** ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION: link verification during a login completes it. */
+        loginOnEmailConfirmation: z.boolean().default(false),
+        /** ACCOUNT_LOGIN_ON_PASSWORD_RESET. */
+        loginOnPasswordReset: z.boolean().default(false),
+        /** Django PASSWORD_RESET_TIMEOUT: validity of reset links, seconds. */
+        passwordResetTimeout: seconds(259_200),
+        /** ACCOUNT_PASSWORD_RESET_BY_CODE_*. */
+        passwordResetByCode: z
+          .object({
+            enabled: z.boolean().default(false),
+            maxAttempts: z.number().int().min(1).default(3),
+            timeout: seconds(180),
+          })
+          .strict()
+          .prefault({}),
+        /** ACCOUNT_LOGIN_BY_CODE_*. `required`: true, or the first factors after which a code is also required. */
+        loginByCode: z
+          .object({
+            enabled: z.boolean().default(false),
+            required: z
+              .union([z.boolean(), z.array(z.enum(["password", "mfa", "socialaccount"]))])
+              .default(false),
+            maxAttempts: z.number().int().min(1).default(3),
+            timeout: seconds(180),
+            supportsResend: countOrBoolean,
+            /** ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED (needs MFA trust). */
+            trustEnabled: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        /** ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS: mail unknown addresses that ask for a reset. */
+        emailUnknownAccounts: z.boolean().default(true),
+        /** ACCOUNT_CHANGE_EMAIL: one address per account; verifying a new one replaces it. */
+        changeEmail: z.boolean().default(false),
+        /** ACCOUNT_MAX_EMAIL_ADDRESSES (null: no limit). */
+        maxEmailAddresses: z.number().int().min(1).nullable().default(null),
+        /** ACCOUNT_EMAIL_NOTIFICATIONS: security notification mails (password changed, email added/removed/primary). */
+        emailNotifications: z.boolean().default(false),
+        /** ALLAUTH_USER_CODE_FORMAT: codes sent to people (login, verification, reset). */
+        userCodeFormat: z
+          .object({
+            alphabet: z.string().min(10).default("BCDFGHJKLMNPQRSTVWXZ"),
+            length: z.number().int().min(4).max(32).default(8),
+            dashed: z.boolean().default(true),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -191,10 +260,124 @@ export const optionsSchema = z
       ])
       .prefault({}),
 
+    /** HEADLESS_FRONTEND_URLS: links put in mail; `{key}` is replaced by the secret. */
+    frontendUrls: z
+      .object({
+        accountConfirmEmail: z.string().default("http://localhost:3000/account/verify-email/{key}"),
+        accountResetPassword: z.string().default("http://localhost:3000/account/password/reset"),
+        accountResetPasswordFromKey: z
+          .string()
+          .default("http://localhost:3000/account/password/reset/key/{key}"),
+        accountSignup: z.string().default("http://localhost:3000/account/signup"),
+        socialaccountLoginError: z.string().default("http://localhost:3000/account/provider/callback"),
+      })
+      .strict()
+      .prefault({}),
+
+    usersessions: z
+      .object({
+        /** The /auth/sessions endpoints and config key (allauth.usersessions installed). */
+        enabled: z.boolean().default(true),
+        /** USERSESSIONS_TRACK_ACTIVITY: report last_seen_at. */
+        trackActivity: z.boolean().default(false),
+        /** End the user's other sessions when the password changes (Django does, through its session auth hash). */
+        endOthersOnPasswordChange: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+
     tokens: z
       .object({
-        /** HEADLESS_TOKEN_STRATEGY for app clients: opaque session tokens. */
-        strategy: z.enum(["session"]).default("session"),
+        /** HEADLESS_TOKEN_STRATEGY for app clients: opaque session tokens, or JWT access + refresh tokens beside them. */
+        strategy: z.enum(["session", "jwt"]).default("session"),
+        jwt: z
+          .object({
+            /** HEADLESS_JWT_ALGORITHM. */
+            algorithm: z.enum(["RS256", "ES256", "EdDSA", "HS256"]).default("RS256"),
+            /** HEADLESS_JWT_PRIVATE_KEY: PEM (PKCS#8) for RS256/ES256/EdDSA, or the shared secret for HS256. */
+            privateKey: z.string().nullable().default(null),
+            /** HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN, seconds. */
+            accessTokenExpiresIn: seconds(300),
+            /** HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN, seconds. */
+            refreshTokenExpiresIn: seconds(86_400),
+            /** HEADLESS_JWT_AUTHORIZATION_HEADER_SCHEME. */
+            authorizationHeaderScheme: z.string().default("Bearer"),
+            /** HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED: an access token is valid only while its session lives. */
+            statefulValidation: z.boolean().default(false),
+            /** HEADLESS_JWT_ROTATE_REFRESH_TOKEN. */
+            rotateRefreshToken: z.boolean().default(true),
+            /** `iss` of issued tokens (and checked on verification), when set. */
+            issuer: z.string().nullable().default(null),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+
+    mfa: z
+      .object({
+        /** The MFA area (allauth.mfa installed). */
+        enabled: z.boolean().default(true),
+        /** MFA_SUPPORTED_TYPES. */
+        supportedTypes: z
+          .array(z.enum(["recovery_codes", "totp", "webauthn"]))
+          .default(["recovery_codes", "totp"]),
+        /** MFA_ALLOW_UNVERIFIED_EMAIL. */
+        allowUnverifiedEmail: z.boolean().default(false),
+        /** MFA_TOTP_*. */
+        totp: z
+          .object({
+            /** Issuer shown by authenticator apps (default: siteName). */
+            issuer: z.string().nullable().default(null),
+            digits: z.number().int().min(6).max(8).default(6),
+            period: z.number().int().min(15).max(120).default(30),
+            /** Steps of clock drift accepted either side. */
+            tolerance: z.number().int().min(0).max(5).default(0),
+          })
+          .strict()
+          .prefault({}),
+        /** MFA_RECOVERY_CODE_*. */
+        recoveryCodes: z
+          .object({
+            count: z.number().int().min(1).max(100).default(10),
+            digits: z.number().int().min(6).max(16).default(8),
+            /** MFA_RECOVERY_CODES_SHOW_ONCE. */
+            showOnce: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        /** MFA_PASSKEY_LOGIN_ENABLED (needs "webauthn"). */
+        passkeyLogin: z.boolean().default(false),
+        /** MFA_PASSKEY_SIGNUP_ENABLED (needs "webauthn", "email*", mandatory verification by code). */
+        passkeySignup: z.boolean().default(false),
+        webauthn: z
+          .object({
+            /** Relying-party id; default: the request's host name. */
+            rpId: z.string().nullable().default(null),
+            /** Relying-party name; default: siteName. */
+            rpName: z.string().nullable().default(null),
+            /** Origins accepted in client data; default: the request's own origin. */
+            origins: z.array(z.string()).default([]),
+            /** MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN: skip the origin check (development only). */
+            allowInsecureOrigin: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        /** MFA_TRUST_*: "trust this browser" after MFA (browser client only). */
+        trust: z
+          .object({
+            enabled: z.boolean().default(false),
+            cookieName: z.string().default("mfa_trusted"),
+            /** Seconds (14 days). */
+            cookieAge: seconds(1_209_600),
+            cookieDomain: z.string().nullable().default(null),
+            cookiePath: z.string().default("/"),
+            cookieSecure: z.boolean().default(false),
+            cookieSameSite: cookieSameSite.default("Lax"),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

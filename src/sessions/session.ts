@@ -107,7 +107,7 @@ export class Session {
 
   /** New token, same row (Django `cycle_key`): a token seen before login is useless after it. */
   cycleKey(): void {
-    if (this.token !== null) {
+    if (this.rowId !== null) {
       this.token = randomToken();
       this.tokenChanged = true;
     }

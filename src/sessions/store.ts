@@ -18,8 +18,14 @@ export interface ClientInfo {
 
 /** `last_seen_at` is written at most this often, not on every request (DESIGN §7). */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
-/** Placeholder of the token hash in the precompiled load query. */
+/** Placeholders of the precompiled load queries' parameters. */
 const TOKEN_PARAMETER = "\u0000token";
+const ROW_PARAMETER = -424242;
+
+export interface LoadedSession {
+  session: Session;
+  user: UserRecord | null;
+}
 
 interface LoadedRow {
   id: number;
@@ -43,41 +49,59 @@ interface LoadedRow {
 export class SessionStore {
   private readonly loadQuery: CompiledQuery;
   private readonly tokenIndex: number;
+  private readonly loadByRowQuery: CompiledQuery;
+  private readonly rowIndex: number;
 
   constructor(
     private readonly store: Store,
     private readonly lifetimes: SessionLifetimes,
   ) {
-    this.loadQuery = store.db
-      .selectFrom("session as s")
-      .leftJoin("user as u", "u.id", "s.user_id")
-      .leftJoin("email_address as e", (join) =>
-        join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", 1),
-      )
-      .select([
-        "s.id",
-        "s.user_id",
-        "s.data",
-        "s.created_at",
-        "s.last_seen_at",
-        "s.expires_at",
-        "u.username",
-        "u.password",
-        "u.is_active",
-        "e.email",
-        "e.verified",
-      ])
-      .where("s.token_hash", "=", TOKEN_PARAMETER)
-      .compile();
+    const base = () =>
+      store.db
+        .selectFrom("session as s")
+        .leftJoin("user as u", "u.id", "s.user_id")
+        .leftJoin("email_address as e", (join) =>
+          join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", 1),
+        )
+        .select([
+          "s.id",
+          "s.user_id",
+          "s.data",
+          "s.created_at",
+          "s.last_seen_at",
+          "s.expires_at",
+          "u.username",
+          "u.password",
+          "u.is_active",
+          "e.email",
+          "e.verified",
+        ]);
+    this.loadQuery = base().where("s.token_hash", "=", TOKEN_PARAMETER).compile();
     this.tokenIndex = this.loadQuery.parameters.indexOf(TOKEN_PARAMETER);
+    this.loadByRowQuery = base().where("s.id", "=", ROW_PARAMETER).compile();
+    this.rowIndex = this.loadByRowQuery.parameters.indexOf(ROW_PARAMETER);
   }
 
   /** The live session for a token, with its user when the user is still active; null when unknown or expired. */
-  async load(token: string, now: number): Promise<{ session: Session; user: UserRecord | null } | null> {
-    const parameters = [...this.loadQuery.parameters];
-    parameters[this.tokenIndex] = sha256(token);
-    const query = { ...this.loadQuery, parameters };
-    const row = (await this.store.db.executeQuery<LoadedRow>(query)).rows[0];
+  async load(token: string, now: number): Promise<LoadedSession | null> {
+    return this.loadWith(this.loadQuery, this.tokenIndex, sha256(token), token, now);
+  }
+
+  /** The live session of a row id (a verified JWT's `sid`); its token stays unknown. */
+  async loadByRow(rowId: number, now: number): Promise<LoadedSession | null> {
+    return this.loadWith(this.loadByRowQuery, this.rowIndex, rowId, null, now);
+  }
+
+  private async loadWith(
+    compiled: CompiledQuery,
+    index: number,
+    value: unknown,
+    token: string | null,
+    now: number,
+  ): Promise<LoadedSession | null> {
+    const parameters = [...compiled.parameters];
+    parameters[index] = value;
+    const row = (await this.store.db.executeQuery<LoadedRow>({ ...compiled, parameters })).rows[0];
     if (!row) return null;
     if (row.expires_at <= now) {
       await this.store.db.deleteFrom("session").where("id", "=", row.id).execute();
@@ -140,7 +164,7 @@ export class SessionStore {
       await db
         .updateTable("session")
         .set({
-          token_hash: sha256(session.token!),
+          ...(session.tokenChanged && session.token !== null ? { token_hash: sha256(session.token) } : {}),
           user_id: session.userId,
           data: JSON.stringify(session.data),
           last_seen_at: now,

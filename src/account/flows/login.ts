@@ -1,10 +1,11 @@
 import type { Result } from "../../core/responses.js";
 import type { Context } from "../../http/context.js";
+import { SessionKey } from "../../sessions/keys.js";
 import type { AuthRecord, PendingLogin } from "../../sessions/session.js";
 import { authenticated, unauthenticated } from "../auth-state.js";
 import { findUserById, type UserRecord } from "../users.js";
 
-const LOGIN_KEY = "login";
+const LOGIN_KEY = SessionKey.LOGIN;
 
 /** The staged login in progress, unless it ran past account.loginTimeout. */
 export function pendingLogin(ctx: Context): PendingLogin | null {
@@ -41,7 +42,7 @@ export async function beginLogin(
 /** Runs the remaining stages: the first that applies becomes pending (401), else the login completes. */
 export async function continueLogin(ctx: Context, login: PendingLogin, user?: UserRecord): Promise<Result> {
   const current = user ?? (await findUserById(ctx.db, login.userId));
-  if (!current || !current.isActive) {
+  if (!current?.isActive) {
     ctx.session.delete(LOGIN_KEY);
     return unauthenticated(ctx);
   }
@@ -72,7 +73,7 @@ export async function completeLogin(ctx: Context, user: UserRecord, records: Aut
   const session = ctx.session;
   session.delete(LOGIN_KEY);
   session.userId = user.id;
-  session.set("methods", records);
+  session.set(SessionKey.METHODS, records);
   session.cycleKey();
   ctx.user = user;
   ctx.rotateCsrf();
@@ -89,8 +90,8 @@ export async function logout(ctx: Context): Promise<Result> {
 
 /** Appends an authentication record to a logged-in session (reauthentication, 2FA reauth). */
 export function recordAuthentication(ctx: Context, record: AuthRecord): void {
-  const methods = ctx.session.get<AuthRecord[]>("methods") ?? [];
-  ctx.session.set("methods", [...methods, record]);
+  const methods = ctx.session.get<AuthRecord[]>(SessionKey.METHODS) ?? [];
+  ctx.session.set(SessionKey.METHODS, [...methods, record]);
 }
 
 /** allauth's float Unix timestamp. */

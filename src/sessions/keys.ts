@@ -1,0 +1,20 @@
+/**
+ * Keys of SessionData, in one place so areas never collide. A key's value belongs to the area
+ * that names it; an absent key means "nothing pending".
+ */
+export const SessionKey = {
+  /** AuthRecord[] of the logged-in user. */
+  METHODS: "methods",
+  /** PendingLogin: a staged login in progress. */
+  LOGIN: "login",
+  /** account: a code-mode email verification in progress (signup or address change). */
+  EMAIL_VERIFICATION: "account.email_verification",
+  /** account: a password reset by code in progress. While set, `password_reset_by_code` is pending. */
+  PASSWORD_RESET_BY_CODE: "account.password_reset_by_code",
+  /** mfa: the TOTP secret offered by GET /account/authenticators/totp, until activated. */
+  TOTP_PENDING_SECRET: "mfa.totp_secret",
+  /** mfa: the WebAuthn challenge state of the ceremony in progress. */
+  WEBAUTHN_STATE: "mfa.webauthn_state",
+  /** tokens: refresh-token jti → expiry (epoch s), the allow-list of the JWT strategy. */
+  REFRESH_TOKENS: "tokens.refresh",
+} as const;
