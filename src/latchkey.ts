@@ -1,5 +1,8 @@
 import pino, { type Logger } from "pino";
+import { loginByCodeArea } from "./account/code/area.js";
+import { emailArea } from "./account/email/area.js";
 import { PasswordHasher } from "./account/passwords/hasher.js";
+import { passwordResetArea } from "./account/reset/area.js";
 import { accountArea } from "./account/routes.js";
 import type { Stage } from "./account/stages.js";
 import type { Area } from "./area.js";
@@ -9,12 +12,17 @@ import { type ConnectionInfo, createHandler } from "./http/handler.js";
 import { RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
 import type { Route } from "./http/route.js";
 import { createMailer, type MailTransportOptions } from "./mail/index.js";
+import { mfaArea } from "./mfa/area.js";
+import { webauthnArea } from "./mfa/webauthn/area.js";
 import { resolveOptions } from "./options/resolve.js";
 import type { LatchkeyOptions, ResolvedOptions } from "./options/schema.js";
 import type { Runtime } from "./runtime.js";
 import { SessionStore } from "./sessions/store.js";
+import { tokensArea } from "./sessions/tokens/area.js";
+import { createJwtStrategy } from "./sessions/tokens/jwt.js";
 import { sessionTokenStrategy } from "./sessions/tokens/strategy.js";
 import { openStore } from "./store/database.js";
+import { usersessionsArea } from "./usersessions/area.js";
 
 export interface Latchkey {
   /** The whole API as a Web-standard handler. `info.remoteAddress` is the socket's peer (adapters pass it). */
@@ -34,7 +42,17 @@ export interface Latchkey {
 }
 
 /** Every area, each contributing routes and stages. */
-const AREAS: readonly Area[] = [baseArea, accountArea];
+const AREAS: readonly Area[] = [
+  baseArea,
+  accountArea,
+  emailArea,
+  passwordResetArea,
+  loginByCodeArea,
+  usersessionsArea,
+  tokensArea,
+  mfaArea,
+  webauthnArea,
+];
 
 /** allauth's stage order (ALLAUTH-BEHAVIOUR §2.3); each area brings its own stages. */
 const STAGE_ORDER: readonly Flow[] = [
@@ -82,7 +100,7 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     rateLimiter: null,
     mailer,
     logger,
-    tokens: sessionTokenStrategy,
+    tokens: options.tokens.strategy === "jwt" ? createJwtStrategy(options) : sessionTokenStrategy,
     stages: orderedStages(AREAS),
     now: deps.now ?? Date.now,
   };

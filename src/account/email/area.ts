@@ -1,0 +1,7 @@
+import type { Area } from "../../area.js";
+
+/** Email verification (link and code, the verify_email stage) and email address management. */
+export const emailArea: Area = {
+  name: "email",
+  routes: () => [],
+};
