@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from "jose";
 import pino, { type Logger } from "pino";
 import { loginByCodeArea } from "./account/code/area.js";
 import { emailArea } from "./account/email/area.js";
@@ -7,7 +8,7 @@ import { accountArea } from "./account/routes.js";
 import type { Stage } from "./account/stages.js";
 import type { Area } from "./area.js";
 import { baseArea } from "./base/routes.js";
-import { Flow } from "./core/enums.js";
+import { type Client, Flow } from "./core/enums.js";
 import { type ConnectionInfo, createHandler } from "./http/handler.js";
 import { RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
 import type { Route } from "./http/route.js";
@@ -18,9 +19,16 @@ import { resolveOptions } from "./options/resolve.js";
 import type { LatchkeyOptions, ResolvedOptions } from "./options/schema.js";
 import type { Runtime } from "./runtime.js";
 import { SessionStore } from "./sessions/store.js";
+import {
+  createSessionToken,
+  jwks,
+  type SessionTokenOwner,
+  validateSessionToken,
+  verifyAccessToken,
+} from "./sessions/tokens/api.js";
 import { tokensArea } from "./sessions/tokens/area.js";
 import { createJwtStrategy } from "./sessions/tokens/jwt.js";
-import { sessionTokenStrategy } from "./sessions/tokens/strategy.js";
+import { sessionTokenStrategy, type VerifiedAccessToken } from "./sessions/tokens/strategy.js";
 import { openStore } from "./store/database.js";
 import { usersessionsArea } from "./usersessions/area.js";
 
@@ -39,6 +47,29 @@ export interface Latchkey {
   close(): Promise<void>;
   /** Internals for tests and extensions. */
   readonly runtime: Runtime;
+  /**
+   * For your own API: the user and session of an opaque session token (X-Session-Token, or the
+   * browser's session cookie); null when unknown, expired, not logged in, or the user is inactive.
+   */
+  validateSessionToken(token: string): Promise<SessionTokenOwner | null>;
+  /**
+   * Logs a user in from the server: a new session (no authentication records) whose token works
+   * as X-Session-Token or as the browser's session cookie. Throws for unknown or inactive users,
+   * or a client tree that is not enabled.
+   */
+  createSessionToken(userId: number, client?: Client): Promise<string>;
+  /**
+   * For your own API (tokens.strategy "jwt"): verifies an access token (signature, expiry,
+   * `token_use`, and with tokens.jwt.statefulValidation that its session still lives). Null
+   * when invalid, or with the session strategy.
+   */
+  verifyAccessToken(token: string): Promise<VerifiedAccessToken | null>;
+  /**
+   * The JWKS (`{keys: [...]}`) that verifies access tokens, for other services: serve it yourself,
+   * e.g. at /.well-known/jwks.json. Empty for HS256 and for the session strategy. (The app tree
+   * also answers GET /tokens/jwks with it, inside the usual envelope.)
+   */
+  jwks(): Promise<JSONWebKeySet>;
 }
 
 /** Every area, each contributing routes and stages. */
@@ -82,6 +113,8 @@ export interface LatchkeyDependencies {
 export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDependencies = {}): Latchkey {
   const options = resolveOptions(input);
   const logger = deps.logger ?? pino({ level: options.logLevel, base: { name: "latchkey" } });
+  // Before the store opens, so a bad key does not leave a connection behind.
+  const tokens = options.tokens.strategy === "jwt" ? createJwtStrategy(options) : sessionTokenStrategy;
   const store = openStore(options.database);
   const mailer = createMailer(
     {
@@ -100,7 +133,7 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     rateLimiter: null,
     mailer,
     logger,
-    tokens: options.tokens.strategy === "jwt" ? createJwtStrategy(options) : sessionTokenStrategy,
+    tokens,
     stages: orderedStages(AREAS),
     now: deps.now ?? Date.now,
   };
@@ -123,6 +156,19 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     },
     ready: () => ready,
     migrate: () => store.migrate(),
+    async validateSessionToken(token) {
+      await ready;
+      return validateSessionToken(runtime, token);
+    },
+    async createSessionToken(userId, client) {
+      await ready;
+      return createSessionToken(runtime, userId, client);
+    },
+    async verifyAccessToken(token) {
+      if (options.tokens.jwt.statefulValidation) await ready;
+      return verifyAccessToken(runtime, token);
+    },
+    jwks: () => jwks(runtime),
     async close() {
       await ready.catch(() => {});
       await runtime.rateLimiter?.close();
@@ -165,7 +211,17 @@ async function createRateLimiter(
   } else {
     store = { kind: "memory" };
   }
-  return RateLimiter.create(o.rateLimits.actions, store, {
+  // allauth's confirm_email default depends on the verification mode.
+  const actions = { ...o.rateLimits.actions };
+  if (actions.confirm_email === undefined) {
+    const a = o.account;
+    actions.confirm_email = a.emailVerificationByCode.enabled
+      ? "1/10s/key"
+      : a.emailConfirmationCooldown > 0
+        ? `1/${a.emailConfirmationCooldown}s/key`
+        : false;
+  }
+  return RateLimiter.create(actions, store, {
     onError: (err) => logger.warn({ err }, "rate limit store failed; allowing the request"),
   });
 }

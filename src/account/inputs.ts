@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { field } from "../core/input.js";
+import { field, formCheck } from "../core/input.js";
 import { signupFieldSet } from "../options/resolve.js";
 import type { ResolvedOptions } from "../options/schema.js";
 
@@ -9,7 +9,7 @@ import type { ResolvedOptions } from "../options/schema.js";
  * the most permissive form, for typing and validating your own calls.
  */
 
-const invalidLogin = { message: "Invalid login.", params: { code: "invalid_login" } } as const;
+const invalidLogin = formCheck("Invalid login.", { code: "invalid_login" });
 
 /** POST /auth/login: `password` and exactly one identifier among the configured login methods. */
 export function loginInput(o: ResolvedOptions) {
@@ -17,7 +17,7 @@ export function loginInput(o: ResolvedOptions) {
   const only = methods.length === 1;
   const shape: Record<string, z.ZodType> = {};
   if (methods.includes("username")) shape.username = only ? field.text() : field.optionalText();
-  if (methods.includes("email")) shape.email = only ? field.email() : field.email().optional();
+  if (methods.includes("email")) shape.email = only ? field.email() : field.optionalEmail();
   shape.password = field.password();
   return z
     .object(shape)
@@ -27,7 +27,7 @@ export function loginInput(o: ResolvedOptions) {
     ) as unknown as z.ZodType<LoginInput>;
 }
 export const LoginInput = z
-  .object({ username: field.optionalText(), email: field.email().optional(), password: field.password() })
+  .object({ username: field.optionalText(), email: field.optionalEmail(), password: field.password() })
   .refine((v) => (v.username === undefined) !== (v.email === undefined), invalidLogin);
 export type LoginInput = z.infer<typeof LoginInput>;
 
@@ -36,27 +36,30 @@ export function signupInput(o: ResolvedOptions) {
   const fields = signupFieldSet(o.account.signupFields);
   const shape: Record<string, z.ZodType> = {};
   for (const [name, required] of fields) {
-    if (name === "email") shape.email = required ? field.email() : field.email().optional();
-    if (name === "email2") shape.email2 = required ? field.email() : field.email().optional();
+    if (name === "email") shape.email = required ? field.email() : field.optionalEmail();
+    if (name === "email2") shape.email2 = required ? field.email() : field.optionalEmail();
     if (name === "username") shape.username = required ? field.text(150) : field.optionalText(150);
     if (name === "password1") shape.password = required ? field.password() : field.optionalPassword();
   }
   let schema: z.ZodType = z.object(shape);
   if (fields.has("email2")) {
     schema = (schema as z.ZodObject).refine(
-      (v) => (v as { email?: string }).email === (v as { email2?: string }).email2,
-      {
-        message: "You must type the same email each time.",
-        path: ["email2"],
-        params: { code: "email_mismatch" },
+      (v) => {
+        const { email, email2 } = v as { email?: string; email2?: string };
+        return email === undefined || email2 === undefined || email === email2;
       },
+      formCheck(
+        "You must type the same email each time.",
+        { code: "email_mismatch" },
+        { path: ["email2"], dependsOn: ["email", "email2"] },
+      ),
     );
   }
   return schema as z.ZodType<SignupInput>;
 }
 export const SignupInput = z.object({
-  email: field.email().optional(),
-  email2: field.email().optional(),
+  email: field.optionalEmail(),
+  email2: field.optionalEmail(),
   username: field.optionalText(150),
   password: field.optionalPassword(),
 });

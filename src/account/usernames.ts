@@ -8,34 +8,49 @@ import { usernameIsTaken } from "./users.js";
 /** Django's UnicodeUsernameValidator. */
 const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
 
-/** allauth's username checks, in its order: characters, length, blacklist, taken. */
+/** Length in characters (code points), as Python counts them. */
+function length(text: string): number {
+  let n = 0;
+  for (const _ of text) n += 1;
+  return n;
+}
+
+function isBlacklisted(o: ResolvedOptions, username: string): boolean {
+  const lower = username.toLowerCase();
+  return o.account.usernameBlacklist.some((b) => b.toLowerCase() === lower);
+}
+
+/**
+ * allauth's username checks, in its order: the form field's length limits first, then the
+ * adapter's `clean_username` (characters, blacklist, taken).
+ */
 export async function usernameErrors(
   db: Kysely<Database>,
   o: ResolvedOptions,
   username: string,
 ): Promise<ApiError[]> {
   const a = o.account;
-  if (!USERNAME_PATTERN.test(username)) return [apiError("invalid", messages.username_invalid, "username")];
-  if (username.length < a.usernameMinLength) {
+  const n = length(username);
+  if (n < a.usernameMinLength) {
     return [
       apiError(
         "min_length",
-        `Ensure this value has at least ${a.usernameMinLength} characters (it has ${username.length}).`,
+        `Ensure this value has at least ${a.usernameMinLength} characters (it has ${n}).`,
         "username",
       ),
     ];
   }
-  if (username.length > a.usernameMaxLength) {
+  if (n > a.usernameMaxLength) {
     return [
       apiError(
         "max_length",
-        `Ensure this value has at most ${a.usernameMaxLength} characters (it has ${username.length}).`,
+        `Ensure this value has at most ${a.usernameMaxLength} characters (it has ${n}).`,
         "username",
       ),
     ];
   }
-  const lower = username.toLowerCase();
-  if (a.usernameBlacklist.some((b) => b.toLowerCase() === lower)) {
+  if (!USERNAME_PATTERN.test(username)) return [apiError("invalid", messages.username_invalid, "username")];
+  if (isBlacklisted(o, username)) {
     return [apiError("username_blacklisted", messages.username_blacklisted, "username")];
   }
   if (await usernameIsTaken(db, username))
@@ -49,31 +64,84 @@ export function storedUsername(o: ResolvedOptions, username: string): string {
 }
 
 /**
- * A free username derived from an email's local part, as allauth generates one when the
- * signup form has no username field.
+ * allauth `_generate_unique_username_base`: the first text that makes a valid username once
+ * folded to ASCII, stripped of other characters, lowercased and cut at "@" (so an email gives
+ * its local part); "user" when none does.
+ */
+function usernameBase(o: ResolvedOptions, texts: readonly (string | undefined)[]): string {
+  for (const text of texts) {
+    if (!text) continue;
+    // NFKD then dropping non-ASCII turns "Jürgen" into "Jurgen", as Python's encode("ascii", "ignore").
+    let username = text.normalize("NFKD").replace(/[\u0080-\uffff]/g, "");
+    if (username.length === 0) continue;
+    username = username.replace(/[^\w\s@+.-]/g, "").toLowerCase();
+    username = username.split("@")[0]!.trim().replace(/\s+/g, "_");
+    // The adapter's shallow clean_username: characters, length, blacklist (not uniqueness).
+    if (
+      USERNAME_PATTERN.test(username) &&
+      length(username) <= o.account.usernameMaxLength &&
+      !isBlacklisted(o, username)
+    ) {
+      return username;
+    }
+  }
+  return "user";
+}
+
+/** allauth's suffix alphabet: four digits, then letters. */
+const SUFFIX_DIGITS = "0123456789";
+const SUFFIX_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const MAX_SUFFIX_LENGTH = 7;
+
+function suffix(size: number): string {
+  let out = "";
+  for (let i = 0; i < size; i++) {
+    const alphabet = i < 4 ? SUFFIX_DIGITS : SUFFIX_LETTERS;
+    out += alphabet[randomInt(alphabet.length)];
+  }
+  return out;
+}
+
+/** allauth `generate_username_candidates`: the base itself if long enough, then longer and longer random suffixes. */
+function candidates(o: ResolvedOptions, base: string): string[] {
+  const { usernameMinLength: min, usernameMaxLength: max } = o.account;
+  const out = length(base) >= min ? [base] : [];
+  const minSuffix = Math.max(1, min - length(base));
+  const maxSuffix = Math.max(minSuffix + 1, Math.min(max, MAX_SUFFIX_LENGTH));
+  for (let size = minSuffix; size < maxSuffix; size++) out.push(base.slice(0, max - size) + suffix(size));
+  return out;
+}
+
+/**
+ * A free username derived from the email's local part, as allauth `generate_unique_username`
+ * makes one when the signup form has no username field (e.g. "Mary.Jane@example.org" →
+ * "mary.jane", or "mary.jane4821" when that is taken).
  */
 export async function generateUsername(
   db: Kysely<Database>,
   o: ResolvedOptions,
   email: string | undefined,
 ): Promise<string> {
-  const base =
-    (email ?? "user")
-      .split("@")[0]!
-      .replace(/[^\p{L}\p{N}_.@+-]/gu, "")
-      .slice(0, Math.min(30, o.account.usernameMaxLength - 6)) || "user";
-  const blacklisted = (u: string) =>
-    o.account.usernameBlacklist.some((b) => b.toLowerCase() === u.toLowerCase());
-  let candidate = storedUsername(o, base);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    if (
-      candidate.length >= o.account.usernameMinLength &&
-      !blacklisted(candidate) &&
-      !(await usernameIsTaken(db, candidate))
-    ) {
-      return candidate;
-    }
-    candidate = storedUsername(o, `${base}${randomInt(10 ** Math.min(2 + attempt, 6))}`);
+  const base = usernameBase(o, [email, "user"]);
+  for (let round = 0; round < 5; round++) {
+    const list = candidates(o, base).filter((c) => !isBlacklisted(o, c));
+    if (list.length === 0) continue;
+    const taken = new Set(
+      (
+        await db
+          .selectFrom("user")
+          .select("username_lower")
+          .where(
+            "username_lower",
+            "in",
+            list.map((c) => c.toLowerCase()),
+          )
+          .execute()
+      ).map((r) => r.username_lower),
+    );
+    const free = list.find((c) => !taken.has(c.toLowerCase()));
+    if (free !== undefined) return storedUsername(o, free);
   }
-  return storedUsername(o, `${base}${randomInt(1e9)}`);
+  // Every candidate of several rounds taken: fall back to a long random suffix.
+  return storedUsername(o, `${base.slice(0, o.account.usernameMaxLength - 12)}${suffix(12)}`);
 }

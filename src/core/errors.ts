@@ -11,6 +11,7 @@ export type ErrorCode =
   | "min_length"
   | "invalid_list"
   | "invalid_pk_value"
+  | "null_characters_not_allowed"
   // latchkey's JSON answers where allauth answers HTML
   | "invalid_json"
   | "not_found"
@@ -78,6 +79,7 @@ export const messages = {
   required: "This field is required.",
   invalid: "Enter a valid value.",
   invalid_email: "Enter a valid email address.",
+  null_characters_not_allowed: "Null characters are not allowed.",
   invalid_json: "The request body is not valid JSON.",
   not_found: "Not found.",
   method_not_allowed: "Method not allowed.",
@@ -101,6 +103,14 @@ export const messages = {
   incorrect_code: "Incorrect code.",
   invalid_or_expired_key: "Invalid or expired key.",
   invalid_password_reset: "The password reset token was invalid.",
+  // email addresses (allauth's account adapter; unknown_email is the headless adapter's wording)
+  duplicate_email: "This email address is already associated with this account.",
+  max_email_addresses: "You cannot add more than %d email addresses.",
+  unknown_email_address: "Unknown email address.",
+  cannot_remove_primary_email: "You cannot remove your primary email address.",
+  unverified_primary_email: "Your primary email address must be verified.",
+  same_as_current: "The new value must be different from the current one.",
+  add_email_blocked: "You cannot add an email address to an account protected by two-factor authentication.",
 } as const;
 
 /** Builds one error object; `param` omitted when not given, as the envelope requires. */

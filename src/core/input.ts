@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isValidEmail } from "./email.js";
 import { type ApiError, apiError, type ErrorCode, messages } from "./errors.js";
 
 /**
@@ -7,30 +8,91 @@ import { type ApiError, apiError, type ErrorCode, messages } from "./errors.js";
  * (passwords are not); a wrong JSON type is `invalid`.
  */
 export const field = {
-  /** A required CharField. */
-  text: (max?: number) => blankIsMissing(max === undefined ? z.string().trim() : z.string().trim().max(max)),
-  /** An optional CharField: blank becomes undefined. */
-  optionalText: (max?: number) =>
-    blankIsMissing(max === undefined ? z.string().trim() : z.string().trim().max(max)).optional(),
+  /** A required CharField: blank after stripping is `required`. */
+  text: (max?: number) => blankIsMissing(stripped(max).pipe(z.string().min(1))),
+  /** An optional CharField: blank (after stripping) becomes undefined. */
+  optionalText: (max?: number) => optional(stripped(max).transform((v) => (v === "" ? undefined : v))),
   /** A required EmailField, lowercased as allauth stores addresses. */
-  email: () =>
-    blankIsMissing(
+  email: () => blankIsMissing(emailSchema()),
+  /** An optional EmailField: blank becomes undefined. */
+  optionalEmail: () =>
+    optional(
       z
         .string()
         .trim()
-        .max(254)
-        .pipe(z.email({ error: messages.invalid_email }))
-        .transform((v) => v.toLowerCase()),
+        .transform((v) => (v === "" ? undefined : v))
+        .pipe(emailSchema().optional()),
     ),
   /** A required password field (not stripped). */
-  password: () => blankIsMissing(z.string().max(4096)),
-  optionalPassword: () => blankIsMissing(z.string().max(4096)).optional(),
+  password: () => blankIsMissing(passwordSchema()),
+  optionalPassword: () => optional(passwordSchema()),
   boolean: () => z.boolean(),
 };
+
+/**
+ * Django's CharField refuses NUL (ProhibitNullCharactersValidator); PostgreSQL cannot store it
+ * in text either, so it must never get past the input.
+ */
+const noNullCharacters = [
+  (v: string) => !v.includes("\u0000"),
+  { message: messages.null_characters_not_allowed, params: { code: "null_characters_not_allowed" } },
+] as const;
+
+function stripped(max?: number) {
+  return (max === undefined ? z.string().trim() : z.string().trim().max(max)).refine(...noNullCharacters);
+}
+
+function passwordSchema() {
+  return z
+    .string()
+    .max(4096)
+    .refine(...noNullCharacters);
+}
+
+function emailSchema() {
+  return z
+    .string()
+    .trim()
+    .min(1, { abort: true })
+    .refine(...noNullCharacters)
+    .max(254)
+    .refine(isValidEmail, { message: messages.invalid_email, params: { code: "invalid" } })
+    .transform((v) => v.toLowerCase());
+}
 
 /** Django treats "" and null like an absent field. */
 function blankIsMissing<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (v === "" || v === null ? undefined : v), schema);
+}
+
+/**
+ * A field that may be left out, sent as null or sent blank: all of those are undefined. (A bare
+ * `.optional()` outside `blankIsMissing` would let null reach the inner schema and fail as `required`.)
+ */
+function optional<T extends z.ZodType>(schema: T) {
+  return blankIsMissing(schema.optional()).optional();
+}
+
+/**
+ * Options for a form-level check (Django `clean()`). allauth's inputs return early from
+ * `clean()` when any field is invalid, so by default the check runs only when every field is
+ * valid; with `dependsOn` it runs when those fields are valid (Django's `cleaned_data.get`).
+ */
+export function formCheck<P extends Record<string, unknown>>(
+  message: string,
+  params: P,
+  opts: { path?: PropertyKey[]; dependsOn?: readonly string[] } = {},
+) {
+  const { path, dependsOn } = opts;
+  return {
+    message,
+    params,
+    ...(path ? { path } : {}),
+    when: (payload: z.core.ParsePayload) =>
+      dependsOn === undefined
+        ? payload.issues.length === 0
+        : !payload.issues.some((i) => dependsOn.includes(String(i.path?.[0]))),
+  };
 }
 
 export type InputResult<T> = { ok: true; value: T } | { ok: false; errors: ApiError[] };

@@ -25,6 +25,7 @@ const CACHE_HEADERS: [string, string][] = [
 ];
 const CORS_ALLOWED_HEADERS =
   "Content-Type, X-CSRFToken, X-Session-Token, X-Email-Verification-Key, X-Password-Reset-Key, Authorization";
+const DJANGO_METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const TREE = /^\/(browser|app)\/v1(\/.*)$/;
 
@@ -57,10 +58,11 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
   }
   for (const paths of trees.values()) {
     for (const entry of paths.values()) {
-      const methods = [...entry.methods.keys()];
-      if (entry.methods.has("GET")) methods.push("HEAD");
-      methods.push("OPTIONS");
-      entry.allow = methods.join(", ");
+      // Django lists allowed methods in its http_method_names order.
+      entry.allow = DJANGO_METHOD_ORDER.filter(
+        (m) =>
+          entry.methods.has(m as Method) || (m === "HEAD" && entry.methods.has("GET")) || m === "OPTIONS",
+      ).join(", ");
     }
   }
   const allowedOrigins = new Set(o.cors.allowedOrigins);
@@ -148,32 +150,10 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
         if (problem) return error(403, "csrf_failed", `${messages.csrf_failed} (${problem})`);
       }
 
-      if (route.rateLimit && !(await ctx.rateLimit(route.rateLimit))) return reply({ status: 429 });
+      const result = await runRoute(route, ctx, request, method);
 
-      let input: unknown;
-      if (method !== "GET" && method !== "HEAD") {
-        const body = await readJsonBody(request, o.http.maxBodyBytes);
-        if (!body.ok) {
-          if (body.problem === "too_large")
-            return error(413, "payload_too_large", messages.payload_too_large);
-          return error(
-            400,
-            "invalid_json",
-            body.problem === "invalid_json"
-              ? messages.invalid_json
-              : "The request body must be a JSON object.",
-          );
-        }
-        input = body.value;
-        if (route.input) {
-          const parsed = parseInput(route.input, body.value);
-          if (!parsed.ok) return reply({ status: 400, errors: parsed.errors });
-          input = parsed.value;
-        }
-      }
-
-      const result = await route.handler(ctx, input);
-
+      // Every answer from here on is the view's (allauth's views set the CSRF cookie and save the
+      // session whatever they answer, validation errors and rate limits included).
       const clientInfo = { ip, userAgent: ctx.userAgent };
       await rt.sessions.commit(ctx.session, clientInfo, rt.now());
       const s = ctx.session;
@@ -192,7 +172,8 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
           headers.append(
             "set-cookie",
             serializeCookie(sc.cookieName, s.token!, {
-              maxAge: sc.idleTimeout,
+              // The server ends idle sessions itself; the cookie only has to outlive the session.
+              maxAge: Math.max(0, Math.floor((s.createdAt + sc.maxAge * 1000 - rt.now()) / 1000)),
               domain: sc.cookieDomain,
               path: sc.cookiePath,
               secure: sc.cookieSecure,
@@ -203,7 +184,14 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
         } else if (s.rowId === null && sentToken) {
           headers.append(
             "set-cookie",
-            serializeCookie(sc.cookieName, "", { maxAge: 0, domain: sc.cookieDomain, path: sc.cookiePath }),
+            serializeCookie(sc.cookieName, "", {
+              maxAge: 0,
+              domain: sc.cookieDomain,
+              path: sc.cookiePath,
+              secure: sc.cookieSecure,
+              httpOnly: true,
+              sameSite: sc.cookieSameSite,
+            }),
           );
         }
         const cc = o.csrf;
@@ -225,6 +213,34 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
       return error(500, "internal_error", messages.internal_error);
     }
   };
+}
+
+/**
+ * The view proper, as allauth's RESTView runs it: the route's rate limit, the login gate of
+ * authenticated views, the body (parsed and validated), then the handler.
+ */
+async function runRoute(route: Route, ctx: Context, request: Request, method: string): Promise<Result> {
+  if (route.rateLimit && !(await ctx.rateLimit(route.rateLimit))) return { status: 429 };
+  if (route.requiresAuthentication && !ctx.user) return unauthenticated(ctx);
+  let input: unknown;
+  if (method !== "GET" && method !== "HEAD") {
+    const body = await readJsonBody(request, ctx.options.http.maxBodyBytes);
+    if (!body.ok) {
+      if (body.problem === "too_large") {
+        return { status: 413, errors: [apiError("payload_too_large", messages.payload_too_large)] };
+      }
+      const message =
+        body.problem === "invalid_json" ? messages.invalid_json : "The request body must be a JSON object.";
+      return { status: 400, errors: [apiError("invalid_json", message)] };
+    }
+    input = body.value;
+    if (route.input) {
+      const parsed = parseInput(route.input, body.value);
+      if (!parsed.ok) return { status: 400, errors: parsed.errors };
+      input = parsed.value;
+    }
+  }
+  return route.handler(ctx, input);
 }
 
 /**

@@ -19,6 +19,11 @@ export interface Route<I = unknown> {
   input?: z.ZodType<I>;
   /** An ip/user-keyed rate limit consumed before the body is read (429 when reached). */
   rateLimit?: RateLimitAction;
+  /**
+   * Only for a logged-in caller (allauth `AuthenticatedAPIView`): anyone else gets the 401 flows
+   * answer before the body is validated (after the route's rate limit, as allauth orders them).
+   */
+  requiresAuthentication?: boolean;
   summary: string;
   handler: (ctx: Context, input: I) => Promise<Result>;
 }

@@ -78,21 +78,18 @@ function objectBranch(schema: z.ZodType): z.ZodObject | undefined {
 function convert(raw: string, schema: z.ZodType, name: string): unknown {
   const value = raw.trim();
   if (value === "null" && accepts(schema, null)) return null;
-  if (schema instanceof z.ZodArray) return value === "" ? [] : value.split(",").map((v) => v.trim());
-  for (const candidate of [
-    value,
-    value === "true" ? true : value === "false" ? false : undefined,
-    Number(value),
-  ]) {
-    if (
-      candidate !== undefined &&
-      !(typeof candidate === "number" && Number.isNaN(candidate)) &&
-      accepts(schema, candidate)
-    ) {
-      return candidate;
-    }
+  // Typed readings first, so that unions such as `string | false` (rate specs) or
+  // `boolean | string[]` (loginByCode.required) get the boolean or the list, not the text.
+  const candidates: unknown[] = [];
+  if (value === "true" || value === "false") candidates.push(value === "true");
+  if (value !== "" && !Number.isNaN(Number(value))) candidates.push(Number(value));
+  const list = value === "" ? [] : value.split(",").map((v) => v.trim());
+  candidates.push(value, list);
+  for (const candidate of candidates) {
+    if (accepts(schema, candidate)) return candidate;
   }
-  throw new OptionsError(name, `"${raw}" is not a valid value`);
+  const why = schema.safeParse(schema instanceof z.ZodArray ? list : value).error?.issues[0]?.message;
+  throw new OptionsError(name, `"${raw}" is not a valid value${why ? ` (${why})` : ""}`);
 }
 
 function accepts(schema: z.ZodType, value: unknown): boolean {

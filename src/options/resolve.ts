@@ -17,13 +17,12 @@ export function resolveOptions(input: LatchkeyOptions = {}): ResolvedOptions {
   const parsed = optionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    const path = issue.path.join(".") || "(root)";
-    const reason =
-      issue.code === "unrecognized_keys" ? `unknown option(s) ${issue.keys.join(", ")}` : issue.message;
-    throw new OptionsError(
-      issue.code === "unrecognized_keys" && path === "(root)" ? issue.keys[0]! : path,
-      reason,
-    );
+    if (issue.code === "unrecognized_keys") {
+      // Name the unknown key itself (e.g. "account.loginMethod"), not the object holding it.
+      const path = [...issue.path, issue.keys[0]!].join(".");
+      throw new OptionsError(path, `unknown option(s) ${issue.keys.join(", ")}`);
+    }
+    throw new OptionsError(issue.path.join(".") || "(root)", issue.message);
   }
   const options = parsed.data;
   checkCombinations(options);

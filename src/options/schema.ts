@@ -252,6 +252,7 @@ export const optionsSchema = z
           .object({
             /** Where counters live: "memory" (one process), "postgres" (the API's database) or "redis" (redisUrl). */
             store: z.enum(["memory", "postgres", "redis"]).default("memory"),
+            /** Redis server of the "redis" store. */
             redisUrl: z.string().default("redis://127.0.0.1:6379"),
             /** ACCOUNT_RATE_LIMITS overrides per action ("n/period/key", false turns one off). */
             actions: rateLimitActions,
@@ -386,13 +387,19 @@ export const optionsSchema = z
       .object({
         /** "console" prints mail (the default for `npm start`), "file" writes one .eml per message to fileDirectory, "smtp" sends. */
         transport: z.enum(["console", "file", "smtp"]).default("console"),
+        /** Folder of the "file" transport (one .eml per message). */
         fileDirectory: z.string().default(".latchkey/mail"),
+        /** SMTP server of the "smtp" transport. */
         smtpHost: z.string().default("127.0.0.1"),
+        /** SMTP port. */
         smtpPort: z.number().int().min(1).max(65535).default(25),
         /** Implicit TLS (port 465); otherwise STARTTLS is used when the server offers it. */
         smtpSecure: z.boolean().default(false),
+        /** SMTP user name (null: no authentication). */
         smtpUser: z.string().nullable().default(null),
+        /** SMTP password. */
         smtpPassword: z.string().nullable().default(null),
+        /** The From header of every mail. */
         from: z.string().default("Latchkey <no-reply@localhost>"),
         /** The longest a response waits for a send; a slower send finishes (or fails, logged) in the background. */
         sendTimeoutMs: z.number().int().min(1).default(5000),

@@ -22,6 +22,15 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 const TOKEN_PARAMETER = "\u0000token";
 const ROW_PARAMETER = -424242;
 
+/** A session as GET /auth/sessions lists it (times epoch ms). */
+export interface SessionSummary {
+  id: number;
+  ip: string;
+  user_agent: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
 export interface LoadedSession {
   session: Session;
   user: UserRecord | null;
@@ -194,6 +203,57 @@ export class SessionStore {
     let q = this.store.db.deleteFrom("session").where("user_id", "=", userId);
     if (exceptRowId != null) q = q.where("id", "!=", exceptRowId);
     await q.execute();
+  }
+
+  /** The live sessions of a user, oldest first (GET /auth/sessions). */
+  async listForUser(userId: number, now: number): Promise<SessionSummary[]> {
+    return this.store.db
+      .selectFrom("session")
+      .select(["id", "ip", "user_agent", "created_at", "last_seen_at"])
+      .where("user_id", "=", userId)
+      .where("expires_at", ">", now)
+      .orderBy("id")
+      .execute();
+  }
+
+  /** Ends the given sessions of a user; ids of other users' sessions are ignored. */
+  async deleteRowsForUser(userId: number, rowIds: readonly number[]): Promise<void> {
+    if (rowIds.length === 0) return;
+    await this.store.db
+      .deleteFrom("session")
+      .where("user_id", "=", userId)
+      .where("id", "in", [...rowIds])
+      .execute();
+  }
+
+  /**
+   * The active user of a live session row: null when the row is gone, expired, anonymous, or its
+   * user is inactive. One indexed read (stateful access-token validation).
+   */
+  async liveUserId(rowId: number, now: number): Promise<number | null> {
+    const row = await this.store.db
+      .selectFrom("session as s")
+      .innerJoin("user as u", "u.id", "s.user_id")
+      .select(["s.user_id"])
+      .where("s.id", "=", rowId)
+      .where("s.expires_at", ">", now)
+      .where("u.is_active", "=", 1)
+      .executeTakeFirst();
+    return row?.user_id ?? null;
+  }
+
+  /**
+   * Replaces a session's data only if it still holds `expected` (JSON as stored), so two requests
+   * racing to rotate the same refresh token cannot both win. False when it changed or is gone.
+   */
+  async replaceData(rowId: number, expected: string, next: string): Promise<boolean> {
+    const result = await this.store.db
+      .updateTable("session")
+      .set({ data: next })
+      .where("id", "=", rowId)
+      .where("data", "=", expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Removes expired rows; run periodically by the server. */

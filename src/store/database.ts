@@ -7,6 +7,7 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  sql,
 } from "kysely";
 import pg from "pg";
 import { type DialectName, migrations } from "./migrations/index.js";
@@ -78,15 +79,28 @@ export function openStore(options: StoreOptions): Store {
     tablePrefix,
     ...(pool ? { pool } : {}),
     async migrate() {
+      // Kysely looks for its bookkeeping tables in every schema unless told which one: another
+      // Latchkey's tables in another schema of the same database would be taken for ours.
+      const schema =
+        name === "postgres"
+          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(raw)).rows[0]?.schema
+          : undefined;
       const migrator = new Migrator({
         db: raw,
         provider,
         migrationTableName: t("migration"),
         migrationLockTableName: t("migration_lock"),
+        ...(schema ? { migrationTableSchema: schema } : {}),
       });
-      const { error, results } = await migrator.migrateToLatest();
-      if (error) throw error;
-      return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+      for (let attempt = 1; ; attempt++) {
+        const { error, results } = await migrator.migrateToLatest();
+        if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+        // Kysely's introspection checks privileges on every schema of the database; one dropped
+        // meanwhile (by another application sharing the database) fails it with 3F000 "schema
+        // does not exist". Nothing was applied then (the migrations run in one transaction).
+        if (attempt >= 5 || (error as { code?: unknown }).code !== "3F000") throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
     },
     async close() {
       await raw.destroy();

@@ -50,7 +50,11 @@ export async function continueLogin(ctx: Context, login: PendingLogin, user?: Us
     if (login.done.includes(stage.key)) continue;
     if (await stage.applies(ctx, login, current)) {
       login.stage = stage.key;
-      await stage.start?.(ctx, login, current);
+      const refusal = await stage.start?.(ctx, login, current);
+      if (refusal) {
+        ctx.session.delete(LOGIN_KEY);
+        return refusal;
+      }
       ctx.session.touch();
       return unauthenticated(ctx);
     }

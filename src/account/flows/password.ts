@@ -69,9 +69,23 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
   }
   const problems = await passwordErrors(ctx.options, input.new_password, user, "new_password");
   if (problems.length > 0) return badRequest(problems);
+  const hadPassword = user.password !== null;
   user.password = await ctx.rt.hasher.hash(input.new_password);
   await setPassword(ctx.db, user.id, user.password);
-  if (ctx.options.account.logoutOnPasswordChange) return logout(ctx);
+  const logsOut = ctx.options.account.logoutOnPasswordChange;
+  if (ctx.options.usersessions.endOthersOnPasswordChange) {
+    // Django ends the other sessions through the session auth hash; the current one survives
+    // (update_session_auth_hash) unless the change logs out.
+    await ctx.rt.sessions.deleteForUser(user.id, logsOut ? null : ctx.session.rowId);
+  }
+  if (ctx.options.account.emailNotifications && user.email) {
+    await ctx.rt.mailer.sendTemplate(user.email, hadPassword ? "password_changed" : "password_set", {
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      timestamp: new Date(ctx.now()),
+    });
+  }
+  if (logsOut) return logout(ctx);
   ctx.session.cycleKey();
   return authenticated(ctx);
 }

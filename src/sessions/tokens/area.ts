@@ -1,7 +1,57 @@
+import { z } from "zod";
 import type { Area } from "../../area.js";
+import { Client } from "../../core/enums.js";
+import { field } from "../../core/input.js";
+import { ok } from "../../core/responses.js";
+import { type Route, route } from "../../http/route.js";
+import type { ResolvedOptions } from "../../options/schema.js";
 
-/** Token endpoints of the app tree (refresh) and the JWKS document. */
+/**
+ * POST /tokens/refresh `{refresh_token}`. Django's CharField takes numbers and booleans as their
+ * text, so those reach the strategy (and fail there as a bare 400) rather than failing as input.
+ */
+export const RefreshTokenInput = z.object({
+  refresh_token: z.preprocess(
+    (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
+    field.text(),
+  ),
+});
+export type RefreshTokenInput = z.infer<typeof RefreshTokenInput>;
+
+function tokenRoutes(o: ResolvedOptions): Route[] {
+  const routes: Route[] = [
+    route({
+      method: "POST",
+      path: "/tokens/refresh",
+      summary: "Exchange a refresh token for a new access token",
+      clients: [Client.APP],
+      input: RefreshTokenInput,
+      async handler(ctx, input: RefreshTokenInput) {
+        // Any failure (bad signature, expired, rotated out, session gone, no JWT strategy) is a bare 400.
+        const tokens = ctx.rt.tokens.refresh ? await ctx.rt.tokens.refresh(ctx, input.refresh_token) : null;
+        return tokens ? ok(tokens) : { status: 400 };
+      },
+    }),
+  ];
+  if (o.tokens.strategy === "jwt") {
+    routes.push(
+      route({
+        method: "GET",
+        path: "/tokens/jwks",
+        summary: "The public keys that verify access tokens (JWKS, inside the envelope)",
+        clients: [Client.APP],
+        async handler(ctx) {
+          const jwks = ctx.rt.tokens.jwks ? await ctx.rt.tokens.jwks() : { keys: [] };
+          return ok({ keys: jwks.keys });
+        },
+      }),
+    );
+  }
+  return routes;
+}
+
+/** Token endpoints of the app tree (refresh, and the JWKS with the JWT strategy). */
 export const tokensArea: Area = {
   name: "tokens",
-  routes: () => [],
+  routes: tokenRoutes,
 };

@@ -1,7 +1,260 @@
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
+import { type JSONWebKeySet, type JWK, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import type { Context } from "../../http/context.js";
+import { OptionsError } from "../../options/resolve.js";
 import type { ResolvedOptions } from "../../options/schema.js";
-import type { TokenStrategy } from "./strategy.js";
+import type { Runtime } from "../../runtime.js";
+import { SessionKey } from "../keys.js";
+import type { Session } from "../session.js";
+import {
+  type AccessTokenClaims,
+  authorizationCredential,
+  type RefreshedTokens,
+  type TokenStrategy,
+  type VerifiedAccessToken,
+} from "./strategy.js";
 
-/** The JWT strategy (HEADLESS_TOKEN_STRATEGY = JWTTokenStrategy): access and refresh tokens for app clients. */
-export function createJwtStrategy(_o: ResolvedOptions): TokenStrategy {
-  throw new Error("the JWT token strategy is not built yet");
+type JwtOptions = ResolvedOptions["tokens"]["jwt"];
+type Algorithm = JwtOptions["algorithm"];
+type TokenUse = "access" | "refresh";
+
+/** Refresh-token jti → expiry (epoch seconds): the server-side allow-list kept in the session. */
+type RefreshAllowList = Record<string, number>;
+
+interface SigningKeys {
+  algorithm: Algorithm;
+  signingKey: KeyObject | Uint8Array;
+  verifyingKey: KeyObject | Uint8Array;
+  /** RFC 7638 thumbprint of the public key; null for HS256 (allauth sends no kid then). */
+  kid: string | null;
+  /** The public key as published in the JWKS; null for HS256. */
+  publicJwk: JWK | null;
+}
+
+interface DecodedToken {
+  claims: JWTPayload & { jti: string; sub: string; sid: string; token_use: TokenUse };
+  userId: number;
+  rowId: number;
+}
+
+const ID = /^[1-9][0-9]{0,14}$/;
+
+/**
+ * The JWT strategy (allauth's JWTTokenStrategy): on login, app clients also get a short-lived
+ * access token and a refresh token. The access token works as the session credential on the
+ * API (`Authorization: Bearer …`) and can be verified by other services from the JWKS.
+ *
+ * `sid` is the session row id (DESIGN §7): never the session token, so a leaked access token
+ * cannot be replayed as X-Session-Token. Refresh tokens are allowed only while their jti is in
+ * the session's allow-list, so logout (the row goes) and rotation revoke them.
+ */
+export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
+  const jwt = o.tokens.jwt;
+  const keys = loadKeys(jwt);
+  const jwks: JSONWebKeySet = {
+    keys: keys.publicJwk ? [{ ...keys.publicJwk, kid: keys.kid!, alg: keys.algorithm, use: "sig" }] : [],
+  };
+
+  async function sign(
+    use: TokenUse,
+    userId: number,
+    rowId: number,
+    now: number,
+  ): Promise<{ token: string; jti: string; exp: number }> {
+    const iat = Math.floor(now / 1000);
+    const exp = iat + (use === "access" ? jwt.accessTokenExpiresIn : jwt.refreshTokenExpiresIn);
+    const jti = randomUUID();
+    const payload: JWTPayload = {
+      ...(jwt.issuer !== null ? { iss: jwt.issuer } : {}),
+      iat,
+      exp,
+      sid: String(rowId),
+      jti,
+      token_use: use,
+      sub: String(userId),
+    };
+    const token = await new SignJWT(payload)
+      .setProtectedHeader({ alg: keys.algorithm, typ: "JWT", ...(keys.kid ? { kid: keys.kid } : {}) })
+      .sign(keys.signingKey);
+    return { token, jti, exp };
+  }
+
+  /** Signature, expiry, issuer, `token_use`, and string `jti`/`sub`/`sid` naming a user and a row. */
+  async function decode(token: string, use: TokenUse, now: number): Promise<DecodedToken | null> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys.verifyingKey, {
+        algorithms: [keys.algorithm],
+        currentDate: new Date(now),
+        requiredClaims: ["exp"],
+        ...(jwt.issuer !== null ? { issuer: jwt.issuer } : {}),
+      }));
+    } catch {
+      return null;
+    }
+    const { jti, sub, sid } = payload;
+    if (payload.token_use !== use) return null;
+    if (typeof jti !== "string" || typeof sub !== "string" || typeof sid !== "string") return null;
+    if (!ID.test(sub) || !ID.test(sid)) return null;
+    return {
+      claims: payload as DecodedToken["claims"],
+      userId: Number(sub),
+      rowId: Number(sid),
+    };
+  }
+
+  async function verifyAccessToken(token: string, rt: Runtime): Promise<VerifiedAccessToken | null> {
+    const now = rt.now();
+    const decoded = await decode(token, "access", now);
+    if (!decoded) return null;
+    // Stateful validation costs one read; stateless validation none (allauth: 1 vs 0 queries).
+    if (jwt.statefulValidation && (await rt.sessions.liveUserId(decoded.rowId, now)) !== decoded.userId) {
+      return null;
+    }
+    return {
+      userId: decoded.userId,
+      sessionId: decoded.rowId,
+      claims: decoded.claims as AccessTokenClaims,
+    };
+  }
+
+  return {
+    async lookup(request, rt) {
+      // allauth's order: an X-Session-Token wins; the access token is read only without one.
+      const sessionToken = request.headers.get("x-session-token");
+      if (sessionToken) return { kind: "token", token: sessionToken };
+      const credential = authorizationCredential(
+        request.headers.get("authorization"),
+        jwt.authorizationHeaderScheme,
+      );
+      if (credential === null) return { kind: "none" };
+      const verified = await verifyAccessToken(credential, rt);
+      return verified ? { kind: "row", rowId: verified.sessionId } : { kind: "invalid" };
+    },
+
+    async issue(ctx: Context) {
+      const session = ctx.session;
+      const user = ctx.user;
+      if (!user || session.rowId === null) return {};
+      const now = ctx.now();
+      const access = await sign("access", user.id, session.rowId, now);
+      const refresh = await sign("refresh", user.id, session.rowId, now);
+      const allowList = liveAllowList(session, now);
+      allowList[refresh.jti] = refresh.exp;
+      session.set(SessionKey.REFRESH_TOKENS, allowList);
+      return { access_token: access.token, refresh_token: refresh.token };
+    },
+
+    async refresh(ctx: Context, refreshToken: string): Promise<RefreshedTokens | null> {
+      const rt = ctx.rt;
+      const now = ctx.now();
+      const decoded = await decode(refreshToken, "refresh", now);
+      if (!decoded) return null;
+      // Read, check, write only if unchanged; a lost race re-reads, so reusing a rotated-out
+      // token fails even when two refreshes of it arrive together.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        // The token's own session, loaded apart from the request's: the pipeline never writes it back.
+        const loaded = await rt.sessions.loadByRow(decoded.rowId, now);
+        if (!loaded?.user || loaded.user.id !== decoded.userId) return null;
+        const session = loaded.session;
+        const stored = JSON.stringify(session.data);
+        const allowList = liveAllowList(session, now);
+        const jti = decoded.claims.jti;
+        const expiry = allowList[jti];
+        if (typeof expiry !== "number" || expiry * 1000 <= now) return null;
+
+        let next: { token: string; jti: string; exp: number } | null = null;
+        if (jwt.rotateRefreshToken) {
+          delete allowList[jti];
+          next = await sign("refresh", decoded.userId, decoded.rowId, now);
+          allowList[next.jti] = next.exp;
+        }
+        session.data[SessionKey.REFRESH_TOKENS] = allowList;
+        const updated = JSON.stringify(session.data);
+        if (updated !== stored && !(await rt.sessions.replaceData(decoded.rowId, stored, updated))) continue;
+        const access = await sign("access", decoded.userId, decoded.rowId, now);
+        return next
+          ? { access_token: access.token, refresh_token: next.token }
+          : { access_token: access.token };
+      }
+      return null;
+    },
+
+    verifyAccessToken,
+
+    async jwks() {
+      return jwks;
+    },
+  };
+}
+
+/** The session's refresh-token allow-list without expired entries (a copy). */
+function liveAllowList(session: Session, now: number): RefreshAllowList {
+  const stored = session.get<RefreshAllowList>(SessionKey.REFRESH_TOKENS);
+  const live: RefreshAllowList = {};
+  if (stored && typeof stored === "object") {
+    for (const [jti, exp] of Object.entries(stored)) {
+      if (typeof exp === "number" && exp * 1000 > now) live[jti] = exp;
+    }
+  }
+  return live;
+}
+
+/** Loads and checks the configured key once, at startup, so a wrong key fails fast. */
+function loadKeys(jwt: JwtOptions): SigningKeys {
+  const algorithm = jwt.algorithm;
+  const material = jwt.privateKey;
+  if (!material) throw new OptionsError("tokens.jwt.privateKey", 'is required by tokens.strategy "jwt"');
+  if (algorithm === "HS256") {
+    const secret = new Uint8Array(Buffer.from(material, "utf8"));
+    return { algorithm, signingKey: secret, verifyingKey: secret, kid: null, publicJwk: null };
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: material, format: "pem" });
+  } catch (err) {
+    throw new OptionsError(
+      "tokens.jwt.privateKey",
+      `is not a readable PEM private key (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  const type = privateKey.asymmetricKeyType;
+  const details = privateKey.asymmetricKeyDetails;
+  const problem =
+    algorithm === "RS256"
+      ? type !== "rsa"
+        ? "RS256 needs an RSA key"
+        : (details?.modulusLength ?? 0) < 2048
+          ? "RS256 needs an RSA key of at least 2048 bits"
+          : null
+      : algorithm === "ES256"
+        ? type !== "ec" || details?.namedCurve !== "prime256v1"
+          ? "ES256 needs an EC P-256 key"
+          : null
+        : type !== "ed25519"
+          ? "EdDSA needs an Ed25519 key"
+          : null;
+  if (problem) throw new OptionsError("tokens.jwt.privateKey", problem);
+  const publicKey = createPublicKey(privateKey);
+  const publicJwk = publicKey.export({ format: "jwk" }) as JWK;
+  return {
+    algorithm,
+    signingKey: privateKey,
+    verifyingKey: publicKey,
+    kid: thumbprint(publicJwk),
+    publicJwk,
+  };
+}
+
+/** RFC 7638 JWK thumbprint (SHA-256): the required members, sorted, as compact JSON. */
+export function thumbprint(jwk: JWK): string {
+  const required: Record<string, readonly string[]> = {
+    RSA: ["e", "kty", "n"],
+    EC: ["crv", "kty", "x", "y"],
+    OKP: ["crv", "kty", "x"],
+  };
+  const members = required[jwk.kty ?? ""];
+  if (!members) throw new Error(`no thumbprint for key type ${String(jwk.kty)}`);
+  const canonical = `{${members.map((m) => `${JSON.stringify(m)}:${JSON.stringify((jwk as Record<string, unknown>)[m])}`).join(",")}}`;
+  return createHash("sha256").update(canonical).digest("base64url");
 }

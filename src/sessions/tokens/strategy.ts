@@ -1,3 +1,4 @@
+import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { Context } from "../../http/context.js";
 import type { Runtime } from "../../runtime.js";
 
@@ -12,6 +13,33 @@ export type SessionLookup =
   /** Credentials that do not verify (bad signature, expired, wrong scheme): anonymous, not 410. */
   | { kind: "invalid" };
 
+/** The claims of a verified access token (JWT strategy). */
+export interface AccessTokenClaims extends JWTPayload {
+  iat: number;
+  exp: number;
+  jti: string;
+  token_use: "access";
+  /** The user id, as a string. */
+  sub: string;
+  /** The session row id, as a string (the id GET /auth/sessions lists; never the session token). */
+  sid: string;
+}
+
+/** A verified access token, for your own API. */
+export interface VerifiedAccessToken {
+  userId: number;
+  /** The session row id (as GET /auth/sessions lists it). */
+  sessionId: number;
+  claims: AccessTokenClaims;
+}
+
+/** The body of a successful POST /tokens/refresh. */
+export interface RefreshedTokens {
+  access_token: string;
+  /** Present only when refresh tokens rotate. */
+  refresh_token?: string;
+}
+
 /**
  * HEADLESS_TOKEN_STRATEGY: how app clients authenticate and what they are handed when they log in.
  * The session strategy is the default; the JWT strategy adds access and refresh tokens.
@@ -24,6 +52,12 @@ export interface TokenStrategy {
    * Runs after the session is saved, so the session row exists.
    */
   issue?(ctx: Context): Promise<Record<string, unknown>>;
+  /** POST /tokens/refresh: new tokens for a valid refresh token, or null (a bare 400). */
+  refresh?(ctx: Context, refreshToken: string): Promise<RefreshedTokens | null>;
+  /** Verifies an access token for your own API; honours stateful validation. */
+  verifyAccessToken?(token: string, rt: Runtime): Promise<VerifiedAccessToken | null>;
+  /** The public keys that verify issued access tokens (empty for HS256). */
+  jwks?(): Promise<JSONWebKeySet>;
 }
 
 /** Opaque session tokens in X-Session-Token (allauth's SessionTokenStrategy). */
@@ -33,3 +67,14 @@ export const sessionTokenStrategy: TokenStrategy = {
     return token ? { kind: "token", token } : { kind: "none" };
   },
 };
+
+/**
+ * The credential of an `Authorization: <scheme> <credential>` header, as allauth reads it:
+ * exactly two whitespace-separated parts, the scheme compared case-insensitively.
+ */
+export function authorizationCredential(header: string | null, scheme: string): string | null {
+  if (!header) return null;
+  const parts = header.trim().split(/\s+/);
+  if (parts.length !== 2 || parts[0]!.toLowerCase() !== scheme.toLowerCase()) return null;
+  return parts[1]!;
+}

@@ -1,0 +1,138 @@
+import { Flow } from "../../core/enums.js";
+import { apiError, messages } from "../../core/errors.js";
+import { badRequest, type Result, tooManyRequests } from "../../core/responses.js";
+import type { Context } from "../../http/context.js";
+import { SessionKey } from "../../sessions/keys.js";
+import type { PendingLogin } from "../../sessions/session.js";
+import { unauthenticated } from "../auth-state.js";
+import type { Stage } from "../stages.js";
+import type { UserRecord } from "../users.js";
+import { type AddressRow, hasVerifiedEmail, userAddresses } from "./addresses.js";
+import { issueDecoyVerificationKey } from "./keys.js";
+import { issueCode, newProcess, persistProcess } from "./process.js";
+import {
+  mailAccountAlreadyExists,
+  mailProcessCode,
+  mailVerificationLink,
+  mayMailVerification,
+} from "./send.js";
+
+/**
+ * The decoy login of a signup with a taken address names no user: 0 is never a user id (ids
+ * start at 1), and nothing the decoy allows ever loads it.
+ */
+export const NO_USER = 0;
+
+/** The address a login is about: the signup's, or the one a password or code login used. */
+export function loginEmail(login: PendingLogin): string | undefined {
+  return login.email ?? login.records.find((r) => r.email !== undefined)?.email;
+}
+
+/**
+ * allauth `get_address_for_login`: the address the login used if the user has it, else the
+ * user's primary (verified ones first).
+ */
+async function addressForLogin(
+  ctx: Context,
+  login: PendingLogin,
+  user: UserRecord,
+): Promise<AddressRow | null> {
+  const rows = await userAddresses(ctx.db, user.id);
+  const email = loginEmail(login)?.toLowerCase();
+  if (email !== undefined) {
+    const used = rows.find((r) => r.email_lower === email);
+    if (used) return used;
+  }
+  const ranked = [...rows].sort(
+    (a, b) => b.is_primary - a.is_primary || b.verified - a.verified || a.id - b.id,
+  );
+  return ranked[0] ?? null;
+}
+
+/**
+ * What a login answers when the verification cannot be mailed in code mode (the confirm_email
+ * limit): allauth refuses a password login by email with 400 too_many_login_attempts (checked
+ * with the credentials), any other login with 429; a signup ends without a pending stage (its
+ * view swallows the refusal and answers 401).
+ */
+async function refusal(ctx: Context, login: PendingLogin): Promise<Result> {
+  ctx.session.delete(SessionKey.LOGIN);
+  if (login.signup) return unauthenticated(ctx);
+  const first = login.records[0];
+  if (first?.method === "password" && first.email !== undefined) {
+    return badRequest([apiError("too_many_login_attempts", messages.too_many_login_attempts)]);
+  }
+  return tooManyRequests();
+}
+
+/**
+ * allauth `send_verification_email_at_login`: mails a verification for the login's address.
+ * Link mode skips the mail silently over the confirm_email limit; code mode starts the
+ * session's code process, or answers the refusal above when the limit blocks it.
+ */
+async function sendAtLogin(ctx: Context, login: PendingLogin, user: UserRecord): Promise<Result | undefined> {
+  const address = await addressForLogin(ctx, login, user);
+  if (!address || address.verified === 1) return undefined;
+  if (!ctx.options.account.emailVerificationByCode.enabled) {
+    await mailVerificationLink(ctx, user.id, address.email, login.signup);
+    return undefined;
+  }
+  const process = newProcess(ctx, { email: address.email, userId: user.id, accountAlreadyExists: false });
+  const code = issueCode(ctx, process);
+  if (!(await mailProcessCode(ctx, process, code))) return refusal(ctx, login);
+  persistProcess(ctx, process);
+  return undefined;
+}
+
+/**
+ * allauth `EmailVerificationStage`: with "mandatory" verification a login whose address is not
+ * verified stops here (verification mailed) until POST /auth/email/verify; with "optional" a
+ * signup mails a verification and carries on; with "none" nothing happens.
+ */
+export const verifyEmailStage: Stage = {
+  key: Flow.VERIFY_EMAIL,
+  async applies(ctx, login, user) {
+    const mode = ctx.options.account.emailVerification;
+    if (mode === "none") return false;
+    const verified = await hasVerifiedEmail(ctx.db, user.id, loginEmail(login));
+    if (mode === "optional") {
+      // The optional stage never stops a login; its only effect is the signup mail, sent here
+      // because a stage that does not apply is not started.
+      if (!verified && login.signup) await sendAtLogin(ctx, login, user);
+      return false;
+    }
+    return !verified;
+  },
+  // Returns a refusal when the stage cannot start (see `refusal`); the pipeline answers it.
+  start: sendAtLogin,
+};
+
+/**
+ * allauth `prevent_enumeration` for a signup with a taken address: no account is created, the
+ * address gets an "account already exists" mail, and the session holds a login with
+ * verify_email pending exactly as a real signup's, whose verification nothing can complete.
+ * The same writes and mails happen as for a real signup, so neither answer nor cost differs.
+ */
+export async function startDecoyVerification(ctx: Context, email: string): Promise<Result> {
+  const login: PendingLogin = {
+    userId: NO_USER,
+    records: [],
+    stage: Flow.VERIFY_EMAIL,
+    done: [],
+    startedAt: ctx.now(),
+    signup: true,
+    email,
+    state: {},
+  };
+  ctx.session.set(SessionKey.LOGIN, login);
+  if (ctx.options.account.emailVerificationByCode.enabled) {
+    const process = newProcess(ctx, { email, userId: null, accountAlreadyExists: true });
+    issueCode(ctx, process);
+    if (!(await mailProcessCode(ctx, process, ""))) return refusal(ctx, login);
+    persistProcess(ctx, process);
+  } else {
+    await issueDecoyVerificationKey(ctx);
+    if (await mayMailVerification(ctx, email)) await mailAccountAlreadyExists(ctx, email);
+  }
+  return unauthenticated(ctx);
+}

@@ -1,0 +1,331 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { Latchkey } from "../latchkey.js";
+
+/**
+ * `latchkey/node`: Latchkey on plain `node:http` (and the shared Web ⇄ Node conversions the
+ * Express and Fastify adapters build on).
+ */
+
+export interface NodeListenerOptions {
+  /**
+   * Take the scheme (http/https) from `X-Forwarded-Proto`. Turn on only behind a proxy that
+   * sets it: the scheme decides the API's own origin, which the browser CSRF check compares with `Origin`.
+   */
+  trustForwardedProto?: boolean;
+}
+
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A Web-standard handler that may also look at the Node request it came from. */
+export type NodeFetchHandler = (request: Request, req: IncomingMessage) => Promise<Response>;
+
+export interface FetchToNodeOptions extends NodeListenerOptions {
+  /** Called when the handler throws; the client gets a 500 JSON envelope. */
+  onError?: (error: unknown) => void;
+}
+
+/** The request parts a caller may replace (Express: the mount-stripped URL, a body already parsed). */
+export interface WebRequestOverrides {
+  /** Path and query as the client sent them (default `req.url`). */
+  path?: string;
+  /** A body already read off the socket by someone else. */
+  body?: string | Uint8Array;
+}
+
+const EMPTY_BODY_METHODS = new Set(["GET", "HEAD"]);
+const INTERNAL_ERROR = JSON.stringify({
+  status: 500,
+  errors: [{ message: "Internal server error.", code: "internal_error" }],
+});
+const BAD_REQUEST = JSON.stringify({
+  status: 400,
+  errors: [{ message: "The request URL or Host header is invalid.", code: "invalid" }],
+});
+
+/** A `node:http` request listener serving Latchkey; the socket's peer address is passed on as the client IP. */
+export function toNodeListener(latchkey: Latchkey, options: NodeListenerOptions = {}): NodeListener {
+  const logger = latchkey.runtime.logger;
+  return fetchToNodeListener((request, req) => latchkey.handler(request, remoteInfo(req)), {
+    ...options,
+    onError: (err) => logger.error({ err }, "request failed in the node adapter"),
+  });
+}
+
+/** Bridges any Web-standard handler (a Hono app's fetch, Next-style route handlers…) to `node:http`. */
+export function fetchToNodeListener(
+  handler: NodeFetchHandler,
+  options: FetchToNodeOptions = {},
+): NodeListener {
+  return (req, res) => {
+    let request: Request;
+    try {
+      request = toWebRequest(req, options);
+    } catch {
+      sendJson(res, 400, BAD_REQUEST);
+      return;
+    }
+    handler(request, req)
+      .then((response) => writeWebResponse(res, response))
+      .catch((err: unknown) => {
+        options.onError?.(err);
+        if (res.headersSent) res.destroy();
+        else sendJson(res, 500, INTERNAL_ERROR);
+      });
+  };
+}
+
+/** `{ remoteAddress }` of the socket, as `latchkey.handler` takes it. */
+export function remoteInfo(req: IncomingMessage): { remoteAddress?: string } {
+  const remoteAddress = req.socket.remoteAddress;
+  return remoteAddress === undefined ? {} : { remoteAddress };
+}
+
+/** True when the path (with its query) lies under the base path, e.g. "/_allauth/app/v1/config". */
+export function isUnder(pathWithQuery: string, base: string): boolean {
+  if (base === "") return true;
+  if (!pathWithQuery.startsWith(base)) return false;
+  const next = pathWithQuery.charCodeAt(base.length);
+  // End of string, "/", "?"
+  return Number.isNaN(next) || next === 47 || next === 63;
+}
+
+/**
+ * Converts a Node request to a Web Request: method, absolute URL (scheme from the socket, or
+ * X-Forwarded-Proto when trusted; host from the Host header), headers, and the body as a
+ * stream (none for GET/HEAD). Throws TypeError on a URL that cannot be parsed.
+ */
+export function toWebRequest(
+  req: IncomingMessage,
+  options: NodeListenerOptions = {},
+  overrides: WebRequestOverrides = {},
+): Request {
+  const method = req.method ?? "GET";
+  const path = overrides.path ?? req.url ?? "/";
+  const url = path.startsWith("/") ? `${scheme(req, options)}://${hostOf(req)}${path}` : path;
+
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // HTTP/2 pseudo-headers (":path"…) are not headers of the Web request.
+    if (name.charCodeAt(0) !== 58) headers.append(name, raw[i + 1]!);
+  }
+
+  if (EMPTY_BODY_METHODS.has(method)) return new Request(url, { method, headers });
+  if (overrides.body !== undefined) {
+    headers.delete("transfer-encoding");
+    headers.set("content-length", String(Buffer.byteLength(overrides.body)));
+    // Buffers from body parsers sit on plain ArrayBuffers; the DOM typing only admits those.
+    return new Request(url, { method, headers, body: overrides.body as string | Uint8Array<ArrayBuffer> });
+  }
+  if (
+    req.headers["content-length"] === "0" ||
+    (!req.headers["content-length"] && !req.headers["transfer-encoding"])
+  ) {
+    return new Request(url, { method, headers });
+  }
+  return new Request(url, { method, headers, body: bodyStream(req), duplex: "half" } as RequestInit);
+}
+
+function scheme(req: IncomingMessage, options: NodeListenerOptions): "http" | "https" {
+  if (options.trustForwardedProto) {
+    const forwarded = req.headers["x-forwarded-proto"];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim().toLowerCase();
+    if (first === "https" || first === "http") return first;
+  }
+  return (req.socket as TLSSocket).encrypted ? "https" : "http";
+}
+
+/** Host names, IPv4 and [IPv6] with an optional port: nothing that could move the path or add credentials. */
+const VALID_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+function hostOf(req: IncomingMessage): string {
+  const host = req.headers.host ?? req.headers[":authority"];
+  if (typeof host === "string" && host !== "") {
+    if (!VALID_HOST.test(host)) throw new TypeError("invalid Host header");
+    return host;
+  }
+  const { localAddress, localPort } = req.socket;
+  if (!localAddress) return "localhost";
+  return `${localAddress.includes(":") ? `[${localAddress}]` : localAddress}:${localPort}`;
+}
+
+/**
+ * The request body as a Web stream, with backpressure. Cancelling it (Latchkey does when a body
+ * is too large) discards the rest instead of destroying the socket, so the 413 answer still arrives.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let finished = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          if (finished) return;
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once("end", () => {
+          if (finished) return;
+          finished = true;
+          controller.close();
+        });
+        req.on("error", (err) => {
+          if (finished) return;
+          finished = true;
+          controller.error(err);
+        });
+        req.once("close", () => {
+          // The client went away before the body was complete.
+          if (finished || req.complete) return;
+          finished = true;
+          controller.error(new Error("request aborted"));
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        finished = true;
+        req.resume();
+      },
+    },
+    { highWaterMark: 4 },
+  );
+}
+
+/**
+ * Writes a Web Response to a Node response: status, headers (each Set-Cookie on its own line)
+ * and body — a body that arrives in one chunk is sent with Content-Length in one write,
+ * longer ones are streamed with backpressure.
+ */
+export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  // A flat [name, value, …] list; Set-Cookie as one entry holding every cookie, because Node
+  // replaces rather than appends repeated names when headers were set before (Express does).
+  const headers: (string | string[])[] = [];
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") headers.push(name, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers.push("set-cookie", cookies);
+  const status = response.status;
+  const body = response.body;
+  if (body === null) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const reader = body.getReader();
+  try {
+    const first = await reader.read();
+    if (first.done) {
+      res.writeHead(status, headers);
+      res.end();
+      return;
+    }
+    const second = await reader.read();
+    if (second.done) {
+      if (!response.headers.has("content-length"))
+        headers.push("content-length", String(first.value.byteLength));
+      res.writeHead(status, headers);
+      res.end(first.value);
+      return;
+    }
+    res.writeHead(status, headers);
+    let chunk: ReadableStreamReadResult<Uint8Array> = second;
+    if (!(await write(res, first.value))) return;
+    while (!chunk.done) {
+      if (!(await write(res, chunk.value))) return;
+      chunk = await reader.read();
+    }
+    res.end();
+  } catch (err) {
+    if (res.headersSent) res.destroy(err instanceof Error ? err : undefined);
+    else sendJson(res, 500, INTERNAL_ERROR);
+  } finally {
+    // Stops a streaming body whose client went away.
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** Writes one chunk, waiting for drain; false when the connection closed first. */
+function write(res: ServerResponse, chunk: Uint8Array): Promise<boolean> | boolean {
+  if (res.destroyed) return false;
+  if (res.write(chunk)) return true;
+  return new Promise((resolve) => {
+    const done = (drained: boolean) => {
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      resolve(drained);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+  });
+  res.end(body);
+}
+
+export interface ServeOptions extends NodeListenerOptions {
+  /** Default 8000; 0 picks a free port. */
+  port?: number;
+  /** Default "127.0.0.1" (this machine only); "0.0.0.0" or "::" to listen on every interface. */
+  host?: string;
+  /** How long `close()` waits for requests in flight before dropping their connections (default 10 s). */
+  closeTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  /** `http://host:port`, the port being the one actually bound. */
+  url: string;
+  /** Stops accepting connections and resolves when the last request has finished. Does not close Latchkey. */
+  close(): Promise<void>;
+}
+
+/**
+ * Waits for Latchkey to be ready (migrations applied), then listens. Rejects if the store
+ * cannot be opened or the address cannot be bound.
+ */
+export async function serve(latchkey: Latchkey, options: ServeOptions = {}): Promise<RunningServer> {
+  const port = options.port ?? 8000;
+  const host = options.host ?? "127.0.0.1";
+  await latchkey.ready();
+  const server = createServer(toNodeListener(latchkey, options));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        const force = setTimeout(() => server.closeAllConnections(), options.closeTimeoutMs ?? 10_000);
+        force.unref();
+        server.close((err) => {
+          clearTimeout(force);
+          if (err) reject(err);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import type { AuthRecord } from "../sessions/session.js";
+import type { Flow } from "./enums.js";
+import type { ApiError } from "./errors.js";
+
+/**
+ * The response shapes of the wire contract (allauth-openapi.yaml, as corrected by
+ * ALLAUTH-BEHAVIOUR.md), for typing your own calls.
+ */
+
+/** The `User` object; keys with no value are absent. */
+export interface User {
+  id: number;
+  display: string;
+  email?: string;
+  username?: string;
+  has_usable_password: boolean;
+}
+
+/** An entry of `methods`. */
+export type AuthenticationMethod = AuthRecord;
+
+/** An entry of `data.flows`. */
+export interface FlowInfo {
+  id: Flow;
+  is_pending?: boolean;
+  providers?: string[];
+  types?: ("recovery_codes" | "totp" | "webauthn")[];
+}
+
+export interface AuthenticatedResponse {
+  status: 200;
+  data: { user: User; methods: AuthenticationMethod[] };
+  meta: { is_authenticated: true; session_token?: string; access_token?: string; refresh_token?: string };
+}
+
+export interface UnauthenticatedResponse {
+  status: 401;
+  data: { flows: FlowInfo[] };
+  /** `null` on "stage not pending" answers (allauth's quirk); treat it as false. */
+  meta: { is_authenticated: false | null; session_token?: string };
+}
+
+export interface ReauthenticationRequiredResponse {
+  status: 401;
+  data: { user: User; methods: AuthenticationMethod[]; flows: FlowInfo[] };
+  meta: { is_authenticated: true };
+}
+
+/** 410 (app): the session token names no live session; drop it. */
+export interface SessionGoneResponse {
+  status: 410;
+  data: { flows: FlowInfo[] };
+  meta: { is_authenticated: null };
+}
+
+export interface ErrorResponse {
+  status: 400 | 403 | 404 | 405 | 409 | 413 | 429 | 500;
+  errors?: ApiError[];
+}
+
+export interface ConfigurationResponse {
+  status: 200;
+  data: {
+    account: {
+      login_methods: ("email" | "username")[];
+      is_open_for_signup: boolean;
+      email_verification_by_code_enabled: boolean;
+      login_by_code_enabled: boolean;
+      password_reset_by_code_enabled: boolean;
+      authentication_method?: "email" | "username" | "username_email";
+    };
+    mfa?: { supported_types: ("recovery_codes" | "totp" | "webauthn")[]; passkey_login_enabled: boolean };
+    usersessions?: { track_activity: boolean };
+  };
+}
+
+export interface EmailAddress {
+  email: string;
+  primary: boolean;
+  verified: boolean;
+}
+
+export interface UserSession {
+  id: number;
+  user_agent: string;
+  ip: string;
+  created_at: number;
+  last_seen_at?: number;
+  is_current: boolean;
+}
+
+export type AuthenticationResponse =
+  | AuthenticatedResponse
+  | UnauthenticatedResponse
+  | ReauthenticationRequiredResponse
+  | SessionGoneResponse;

@@ -1,0 +1,76 @@
+import { authenticated, unauthenticated } from "../account/auth-state.js";
+import { authTime, pendingLogin, recordAuthentication } from "../account/flows/login.js";
+import { AuthenticatorType, Flow } from "../core/enums.js";
+import { apiError, messages } from "../core/errors.js";
+import { badRequest, type Result } from "../core/responses.js";
+import type { Context } from "../http/context.js";
+import type { AuthRecord } from "../sessions/session.js";
+import { type AuthenticatorRow, loadAuthenticators, mfaMessages } from "./authenticators.js";
+import type { CodeInput } from "./inputs.js";
+import { verifyRecoveryCode } from "./recovery-codes.js";
+import { completeMfaAuthentication } from "./stage.js";
+import { verifyTotp } from "./totp.js";
+
+/**
+ * allauth `BaseAuthenticateForm.clean_code`: the code is tried against each of the user's
+ * code-based authenticators (TOTP, recovery codes; WebAuthn cannot take a typed code). The one
+ * that accepts it is spent and returned.
+ */
+export async function verifyAuthenticatorCode(
+  ctx: Context,
+  userId: number,
+  code: string,
+): Promise<AuthenticatorRow | null> {
+  for (const row of await loadAuthenticators(ctx.db, userId)) {
+    if (row.type === AuthenticatorType.TOTP && (await verifyTotp(ctx, row, code))) return row;
+    if (row.type === AuthenticatorType.RECOVERY_CODES && (await verifyRecoveryCode(ctx, row, code)))
+      return row;
+  }
+  return null;
+}
+
+/**
+ * Checks a code under the `login_failed` limit keyed per user (`mfa-auth-user-<pk>`), as allauth
+ * does: every try counts, a success clears the count. The errors belong to the `code` field.
+ */
+async function checkCode(ctx: Context, userId: number, code: string): Promise<AuthenticatorRow | Result> {
+  const key = `mfa-auth-user-${userId}`;
+  if (!(await ctx.rateLimit("login_failed", key))) {
+    return badRequest([apiError("too_many_login_attempts", messages.too_many_login_attempts, "code")]);
+  }
+  const used = await verifyAuthenticatorCode(ctx, userId, code);
+  if (!used) return badRequest([apiError("incorrect_code", mfaMessages.incorrect_code, "code")]);
+  await ctx.clearRateLimit("login_failed", key);
+  return used;
+}
+
+function isResult(value: AuthenticatorRow | Result): value is Result {
+  return "status" in value;
+}
+
+function mfaRecord(ctx: Context, row: AuthenticatorRow): AuthRecord {
+  return { method: "mfa", at: authTime(ctx), id: row.id, type: row.type };
+}
+
+/** POST /auth/2fa/authenticate: completes the pending mfa_authenticate stage with a TOTP or recovery code. */
+export async function authenticateWithCode(ctx: Context, input: CodeInput): Promise<Result> {
+  const login = pendingLogin(ctx);
+  if (!login || login.stage !== Flow.MFA_AUTHENTICATE) return unauthenticated(ctx, { isAuthenticated: null });
+  const checked = await checkCode(ctx, login.userId, input.code);
+  if (isResult(checked)) return checked;
+  return completeMfaAuthentication(ctx, mfaRecord(ctx, checked));
+}
+
+/**
+ * POST /auth/2fa/reauthenticate: a fresh `mfa` record for a logged-in user. Like allauth's headless
+ * view (which reuses the login form), the record carries no `reauthenticated: true`.
+ */
+export async function reauthenticateWithCode(ctx: Context, input: CodeInput): Promise<Result> {
+  const user = ctx.user;
+  if (!user) return unauthenticated(ctx);
+  const checked = await checkCode(ctx, user.id, input.code);
+  if (isResult(checked)) return checked;
+  recordAuthentication(ctx, mfaRecord(ctx, checked));
+  ctx.session.cycleKey();
+  return authenticated(ctx);
+}

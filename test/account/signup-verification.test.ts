@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client } from "../../src/core/enums.js";
+import type { LatchkeyOptions } from "../../src/options/schema.js";
+import { countRows, insertUser } from "../helpers/accounts.js";
+import { clients, type TestResponse } from "../helpers/client.js";
+import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { dialects } from "../helpers/stores.js";
+import { expectStatus, freshClient, freshEmail, mailsTo, PASSWORD, pendingFlow } from "./email-helpers.js";
+
+/**
+ * Signup with a taken address under enumeration prevention (issue 3 item 8; allauth
+ * test_signup_prevent_enumeration; §4.4 "Signup", §7 item 11).
+ */
+
+const VERIFY_PENDING = { id: "verify_email", is_pending: true };
+
+function options(byCode: boolean, account: LatchkeyOptions["account"] = {}): LatchkeyOptions {
+  return {
+    account: {
+      loginMethods: ["email"],
+      signupFields: ["email*", "password1*"],
+      emailVerification: "mandatory",
+      emailVerificationByCode: { enabled: byCode },
+      emailVerificationSupportsResend: true,
+      emailVerificationSupportsChange: true,
+      ...account,
+    },
+    frontendUrls: { accountResetPassword: "https://app.example/reset" },
+  };
+}
+
+/** What a response shows a client, with the session token's (random) value blanked. */
+function visible(res: TestResponse) {
+  const body = structuredClone(res.body);
+  if (body.meta?.session_token !== undefined) body.meta.session_token = "<token>";
+  const cookies = res.headers
+    .getSetCookie()
+    .map((c) => c.replace(/=[^;]*/, "=<value>"))
+    .sort();
+  return { status: res.status, body, cookies, contentType: res.headers.get("content-type") };
+}
+
+/** Counts password hashes made by the server (the costly step both paths must take). */
+function countHashes(server: TestServer): { count: number } {
+  const counter = { count: 0 };
+  const hasher = server.latchkey.runtime.hasher;
+  const hash = hasher.hash.bind(hasher);
+  hasher.hash = (password: string) => {
+    counter.count += 1;
+    return hash(password);
+  };
+  return counter;
+}
+
+describe.each([false, true])("signup with a taken address, verification by code: %s", (byCode) => {
+  describe.each(dialects)("(%s)", (dialect) => {
+    let server: TestServer;
+    let hashes: { count: number };
+    beforeAll(async () => {
+      server = await startLatchkey(dialect, options(byCode));
+      hashes = countHashes(server);
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    describe.each(clients)("%s client", (kind) => {
+      it("answers exactly as a real signup, creates nothing and mails account_already_exists", async () => {
+        const owner = await insertUser(server, { email: freshEmail("owner"), verified: true });
+        const users = await countRows(server, "user");
+
+        const real = await freshClient(server, kind);
+        const before = hashes.count;
+        const realRes = await real.post("/auth/signup", { email: freshEmail("new"), password: PASSWORD });
+        expect(hashes.count - before).toBe(1);
+
+        const decoy = await freshClient(server, kind);
+        const decoyBefore = hashes.count;
+        const decoyRes = await decoy.post("/auth/signup", { email: owner.email, password: PASSWORD });
+        expect(hashes.count - decoyBefore).toBe(1);
+
+        expect(visible(decoyRes)).toEqual(visible(realRes));
+        expectStatus(decoyRes, 401);
+        expect(pendingFlow(decoyRes)).toEqual(VERIFY_PENDING);
+        if (kind === Client.APP) expect(decoyRes.body.meta.session_token).toEqual(expect.any(String));
+        expect(visible(await decoy.get("/auth/session"))).toEqual(visible(await real.get("/auth/session")));
+
+        expect(await countRows(server, "user")).toBe(users + 1);
+        const mails = await mailsTo(server, owner.email!);
+        expect(mails).toHaveLength(1);
+        expect(mails[0]!.subject).toContain("Account Already Exists");
+        expect(mails[0]!.text).toContain("an account using that email address already exists");
+        expect(mails[0]!.text).toContain("https://app.example/reset");
+      });
+
+      it("no key or code completes the decoy (§7 11)", async () => {
+        const owner = await insertUser(server, { email: freshEmail("owner2"), verified: true });
+        const c = await freshClient(server, kind);
+        expectStatus(await c.post("/auth/signup", { email: owner.email, password: PASSWORD }), 401);
+        const wrong = await c.post("/auth/email/verify", { key: "wrong" });
+        expectStatus(wrong, 400);
+        expect(wrong.body.errors[0].code).toBe(byCode ? "incorrect_code" : "invalid_or_expired_key");
+        expectStatus(
+          await c.get("/auth/email/verify", { headers: { "X-Email-Verification-Key": "x" } }),
+          400,
+        );
+        if (byCode) {
+          // Attempts run out as for a real signup, and resends mail nothing.
+          expect((await c.post("/auth/email/verify/resend")).body).toEqual({ status: 200 });
+          expect(await mailsTo(server, owner.email!)).toHaveLength(1);
+          expectStatus(await c.post("/auth/email/verify", { key: "wrong" }), 400);
+          expect((await c.post("/auth/email/verify", { key: "wrong" })).body).toEqual({ status: 409 });
+        } else {
+          expect(pendingFlow(await c.get("/auth/session"))).toEqual(VERIFY_PENDING);
+        }
+      });
+
+      it("input errors are still reported, and nothing is mailed", async () => {
+        const owner = await insertUser(server, { email: freshEmail("owner3"), verified: true });
+        const c = await freshClient(server, kind);
+        const res = await c.post("/auth/signup", { email: owner.email, password: "123" });
+        expectStatus(res, 400);
+        expect(res.body.errors.map((e: { code: string }) => e.code)).toContain("password_too_short");
+        expect(await mailsTo(server, owner.email!)).toHaveLength(0);
+      });
+
+      it("an unverified primary address of another account counts as taken too", async () => {
+        const owner = await insertUser(server, { email: freshEmail("owner4"), verified: false });
+        const c = await freshClient(server, kind);
+        expectStatus(await c.post("/auth/signup", { email: owner.email, password: PASSWORD }), 401);
+        expect((await server.lastMail(owner.email!)).subject).toContain("Account Already Exists");
+      });
+    });
+  });
+});
+
+describe.each(dialects)("signup with a taken address, no hiding (%s)", (dialect) => {
+  let visibleTaken: TestServer;
+  let strictOptional: TestServer;
+  beforeAll(async () => {
+    [visibleTaken, strictOptional] = await Promise.all([
+      startLatchkey(dialect, options(false, { preventEnumeration: false })),
+      startLatchkey(dialect, options(false, { preventEnumeration: "strict", emailVerification: "optional" })),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([visibleTaken?.close(), strictOptional?.close()]);
+  });
+
+  describe.each(clients)("%s client", (kind) => {
+    it.each([
+      ["preventEnumeration false", () => visibleTaken],
+      ["strict with optional verification", () => strictOptional],
+    ] as const)("%s: 400 email_taken", async (_, server) => {
+      const s = server();
+      const owner = await insertUser(s, { email: freshEmail("own"), verified: true });
+      const c = await freshClient(s, kind);
+      const res = await c.post("/auth/signup", { email: owner.email, password: PASSWORD });
+      expect(res.body).toEqual({
+        status: 400,
+        errors: [
+          {
+            message: "A user is already registered with this email address.",
+            code: "email_taken",
+            param: "email",
+          },
+        ],
+      });
+      expect(await mailsTo(s, owner.email!)).toHaveLength(0);
+    });
+  });
+});

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { authenticated } from "../../src/account/auth-state.js";
+import { field } from "../../src/core/input.js";
+import { ok } from "../../src/core/responses.js";
+import { createHandler } from "../../src/http/handler.js";
+import { route } from "../../src/http/route.js";
+import {
+  ANONYMOUS_FLOWS,
+  anonymousClient,
+  expectEnvelope,
+  insertUser,
+  loginClient,
+} from "../helpers/accounts.js";
+import { clients, TestClient } from "../helpers/client.js";
+import { type Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { dialects } from "../helpers/stores.js";
+
+/**
+ * The pipeline's per-route options, on routes of the test's own: the order of rate limit,
+ * login gate and body validation, and how a handler's session changes reach the client.
+ */
+describe.each(dialects)("route options (%s)", (dialect) => {
+  let server: TestServer;
+  let custom: TestServer["latchkey"];
+  beforeAll(async () => {
+    server = await startLatchkey(dialect, { rateLimits: { actions: { change_password: "2/m/ip" } } });
+    const routes = [
+      ...server.latchkey.routes,
+      route({
+        method: "POST",
+        path: "/test/members",
+        summary: "members only",
+        input: z.object({ word: field.text() }),
+        requiresAuthentication: true,
+        rateLimit: "change_password",
+        handler: async (ctx, input: { word: string }) => ok({ word: input.word, user: ctx.user!.id }),
+      }),
+      route({
+        method: "GET",
+        path: "/test/members",
+        summary: "members only",
+        requiresAuthentication: true,
+        handler: async (ctx) => authenticated(ctx),
+      }),
+      route({
+        method: "PUT",
+        path: "/test/state",
+        summary: "stores state",
+        handler: async (ctx) => {
+          ctx.session.set("test.counter", (ctx.session.get<number>("test.counter") ?? 0) + 1);
+          return ok({ counter: ctx.session.get("test.counter") });
+        },
+      }),
+    ];
+    const handler = createHandler(server.latchkey.runtime, routes);
+    custom = { ...server.latchkey, handler: (request, info) => handler(request, info) };
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  let address = 0;
+  // Each client its own address: the test route's rate limit is per ip.
+  const client = (kind: Client) => new TestClient(custom, kind, undefined, `10.77.0.${++address}`);
+
+  describe.each(clients)("%s client", (kind) => {
+    it("requiresAuthentication answers 401 with the flows before validating the body", async () => {
+      const c = client(kind);
+      await c.get("/config");
+      expect((await c.get("/test/members")).status).toBe(401);
+      for (const body of [{}, { word: "hello" }]) {
+        const res = await c.post("/test/members", body);
+        expectEnvelope(res);
+        expect(res.body).toEqual({
+          status: 401,
+          data: { flows: ANONYMOUS_FLOWS },
+          meta: { is_authenticated: false },
+        });
+      }
+      // The rate limit comes before the login gate, as allauth's decorator wraps the view.
+      expect((await c.post("/test/members", {})).body).toEqual({ status: 429 });
+    });
+
+    it("lets a logged-in caller through to validation and the handler", async () => {
+      const user = await insertUser(server);
+      const c = client(kind);
+      await c.get("/config");
+      await c.post("/auth/login", { username: user.username, password: user.password });
+      expect((await c.post("/test/members", {})).body.errors[0]).toMatchObject({
+        code: "required",
+        param: "word",
+      });
+      expect((await c.post("/test/members", { word: " hi " })).body).toEqual({
+        status: 200,
+        data: { word: "hi", user: user.id },
+      });
+      // The route's rate limit comes first (2/m per ip: two above).
+      expect((await c.post("/test/members", { word: "hi" })).body).toEqual({ status: 429 });
+    });
+
+    it("saves state a handler stores, handing the app its token once", async () => {
+      const c = client(kind);
+      await c.get("/config");
+      const first = await c.put("/test/state", {});
+      expect(first.body.data).toEqual({ counter: 1 });
+      if (kind === "app") expect(first.body.meta.session_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      else expect(c.cookies.get("sessionid")).toBeTruthy();
+      const second = await c.put("/test/state", {});
+      expect(second.body).toEqual({ status: 200, data: { counter: 2 } });
+    });
+  });
+
+  it("the account routes still work through the default handler", async () => {
+    const user = await insertUser(server);
+    for (const kind of clients) {
+      await loginClient(server, kind, user);
+      expect((await (await anonymousClient(server, kind)).get("/auth/session")).status).toBe(401);
+    }
+  });
+});
