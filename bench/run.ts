@@ -112,7 +112,10 @@ try {
       {
         setupRequest: (req) => ({
           ...req,
-          body: JSON.stringify({ email: `load-${process.pid}-${signupCounter++}@example.com`, password: f.password }),
+          body: JSON.stringify({
+            email: `load-${process.pid}-${signupCounter++}@example.com`,
+            password: f.password,
+          }),
         }),
       },
     ],
@@ -142,7 +145,10 @@ try {
         {
           setupRequest: (req) => ({
             ...req,
-            body: JSON.stringify({ email: `mix-${process.pid}-${signupCounter++}@example.com`, password: f.password }),
+            body: JSON.stringify({
+              email: `mix-${process.pid}-${signupCounter++}@example.com`,
+              password: f.password,
+            }),
           }),
         },
       ],
@@ -151,7 +157,9 @@ try {
   results.push(underLoad!);
 
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-  console.log(`\nLatchkey benchmark — ${DURATION}s per run, ${CONNECTIONS} connections, loopback, ${availableParallelism()} cores`);
+  console.log(
+    `\nLatchkey benchmark — ${DURATION}s per run, ${CONNECTIONS} connections, loopback, ${availableParallelism()} cores`,
+  );
   console.log(`database: ${process.env.BENCH_DATABASE_URL ?? "SQLite file (WAL)"}\n`);
   console.log("| endpoint | req/s | p50 ms | p99 ms | errors | vs bare node:http |");
   console.log("|---|---:|---:|---:|---:|---:|");

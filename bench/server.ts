@@ -24,7 +24,9 @@ const latchkey = createLatchkey(
 await latchkey.ready();
 
 const listen = (server: ReturnType<typeof createServer>) =>
-  new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
 
 const body = Buffer.from(JSON.stringify({ status: 200, data: { ok: true } }));
 const bare = createServer((_req, res) => {
@@ -52,14 +54,17 @@ const login = await fetch(`${base}/browser/v1/auth/login`, {
 });
 const sessionCookie = /sessionid=([^;]+)/.exec(login.headers.getSetCookie().join("; "))![1]!;
 
-console.log(JSON.stringify({ barePort, apiPort, appToken, sessionCookie, password, email: "bench@example.com" }));
+console.log(
+  JSON.stringify({ barePort, apiPort, appToken, sessionCookie, password, email: "bench@example.com" }),
+);
 
 const stop = async () => {
   bare.close();
   api.close();
   await latchkey.close();
   if (databaseUrl.startsWith("sqlite:/tmp/")) {
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(databaseUrl.slice("sqlite:".length) + suffix, { force: true });
+    for (const suffix of ["", "-wal", "-shm"])
+      rmSync(databaseUrl.slice("sqlite:".length) + suffix, { force: true });
   }
   rmSync(mailDir, { recursive: true, force: true });
   process.exit(0);
