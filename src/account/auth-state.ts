@@ -5,6 +5,7 @@ import { authenticatorTypes } from "../mfa/authenticators.js";
 import { SessionKey } from "../sessions/keys.js";
 import type { AuthRecord } from "../sessions/session.js";
 import { pendingLogin } from "./flows/login.js";
+import { isResetByCodePending } from "./reset/by-code.js";
 import { serializeUser } from "./users.js";
 
 export interface FlowObject {
@@ -83,7 +84,7 @@ export async function buildFlows(ctx: Context): Promise<FlowObject[]> {
   if (o.account.passwordResetByCode.enabled) {
     flows.push({
       id: Flow.PASSWORD_RESET_BY_CODE,
-      is_pending: ctx.session.get(SessionKey.PASSWORD_RESET_BY_CODE) !== undefined,
+      is_pending: isResetByCodePending(ctx),
     });
   }
   return flows;
@@ -91,14 +92,15 @@ export async function buildFlows(ctx: Context): Promise<FlowObject[]> {
 
 /**
  * Whether the session's last authentication is within account.reauthenticationTimeout.
- * A user with nothing to reauthenticate with (no password) always counts as recent.
+ * A user with nothing to reauthenticate with (no password, no authenticator) always counts as
+ * recent, as in allauth.
  */
-export function isRecentlyAuthenticated(ctx: Context): boolean {
+export async function isRecentlyAuthenticated(ctx: Context): Promise<boolean> {
   const user = ctx.user;
   if (!user) return false;
-  if (user.password === null) return true;
   const methods = ctx.session.get<AuthRecord[]>(SessionKey.METHODS) ?? [];
   const last = methods[methods.length - 1];
-  if (!last) return false;
-  return ctx.now() / 1000 - last.at <= ctx.options.account.reauthenticationTimeout;
+  if (last && ctx.now() / 1000 - last.at <= ctx.options.account.reauthenticationTimeout) return true;
+  if (user.password !== null) return false;
+  return !ctx.options.mfa.enabled || (await authenticatorTypes(ctx.db, user.id)).length === 0;
 }

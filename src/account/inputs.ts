@@ -72,6 +72,6 @@ export type ReauthenticateInput = z.infer<typeof ReauthenticateInput>;
 /** POST /account/password/change: `current_password` is required iff the user has a usable password (checked in the flow). */
 export const ChangePasswordInput = z.object({
   current_password: field.optionalPassword(),
-  new_password: field.password(),
+  new_password: field.optionalPassword(),
 });
 export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;

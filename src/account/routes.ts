@@ -41,6 +41,7 @@ function accountRoutes(o: ResolvedOptions): Route[] {
     route({
       method: "POST",
       path: "/auth/reauthenticate",
+      requiresAuthentication: true,
       summary: "Reauthenticate with the password",
       input: ReauthenticateInput,
       handler: reauthenticate,
@@ -48,6 +49,7 @@ function accountRoutes(o: ResolvedOptions): Route[] {
     route({
       method: "POST",
       path: "/account/password/change",
+      requiresAuthentication: true,
       summary: "Change (or set) the password",
       input: ChangePasswordInput,
       handler: changePassword,

@@ -166,7 +166,7 @@ export function serializeAuthenticator(
  * null. allauth requires it to add, remove or view authenticators and recovery codes.
  */
 export async function requireReauthentication(ctx: Context): Promise<Result | null> {
-  return isRecentlyAuthenticated(ctx) ? null : reauthenticationRequired(ctx);
+  return (await isRecentlyAuthenticated(ctx)) ? null : reauthenticationRequired(ctx);
 }
 
 /** Whether any of the user's email addresses is unverified (allauth `validate_can_add_authenticator`). */

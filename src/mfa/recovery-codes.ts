@@ -3,8 +3,9 @@ import { unauthenticated } from "../account/auth-state.js";
 import { randomString, safeEqual, sha256 } from "../core/crypto.js";
 import { AuthenticatorType } from "../core/enums.js";
 import { apiError } from "../core/errors.js";
-import { badRequest, notFound, ok, type Result } from "../core/responses.js";
+import { badRequest, conflict, notFound, ok, type Result } from "../core/responses.js";
 import type { Context } from "../http/context.js";
+import { isUniqueViolation } from "../store/database.js";
 import type { Database } from "../store/tables.js";
 import {
   type AuthenticatorRow,
@@ -64,7 +65,13 @@ async function insertRecoveryCodes(
 export async function autoGenerateRecoveryCodes(ctx: Context, userId: number): Promise<boolean> {
   if (!ctx.options.mfa.supportedTypes.includes(AuthenticatorType.RECOVERY_CODES)) return false;
   if (await findAuthenticator(ctx.db, userId, AuthenticatorType.RECOVERY_CODES)) return false;
-  await insertRecoveryCodes(ctx.db, ctx, userId);
+  try {
+    await insertRecoveryCodes(ctx.db, ctx, userId);
+  } catch (err) {
+    // A concurrent request made them first (one set per user, enforced by a unique index).
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
   return true;
 }
 
@@ -144,13 +151,21 @@ export async function regenerateRecoveryCodes(ctx: Context): Promise<Result> {
   }
   const reauth = await requireReauthentication(ctx);
   if (reauth) return reauth;
-  const { row, codes } = await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .deleteFrom("authenticator")
-      .where("user_id", "=", user.id)
-      .where("type", "=", AuthenticatorType.RECOVERY_CODES)
-      .execute();
-    return insertRecoveryCodes(trx, ctx, user.id);
-  });
+  let regenerated: { row: AuthenticatorRow; codes: string[] };
+  try {
+    regenerated = await ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom("authenticator")
+        .where("user_id", "=", user.id)
+        .where("type", "=", AuthenticatorType.RECOVERY_CODES)
+        .execute();
+      return insertRecoveryCodes(trx, ctx, user.id);
+    });
+  } catch (err) {
+    // A concurrent regeneration committed first: its codes are the ones now in force.
+    if (isUniqueViolation(err)) return conflict();
+    throw err;
+  }
+  const { row, codes } = regenerated;
   return ok(serializeAuthenticator(row, { unusedCodes: codes }));
 }

@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound, ok, type Result } from "../core/respons
 import type { Context } from "../http/context.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { SessionKey } from "../sessions/keys.js";
+import { isUniqueViolation } from "../store/database.js";
 import {
   type AuthenticatorRow,
   authenticatorData,
@@ -164,17 +165,24 @@ export async function activateTotp(ctx: Context, input: CodeInput): Promise<Resu
 
   // The activation code counts as used: it cannot pass a login's second step as well.
   const data: TotpData = { secret, last_counter: counter };
-  const row = await ctx.db
-    .insertInto("authenticator")
-    .values({
-      user_id: user.id,
-      type: AuthenticatorType.TOTP,
-      data: JSON.stringify(data),
-      created_at: now,
-      last_used_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  let row: AuthenticatorRow;
+  try {
+    row = await ctx.db
+      .insertInto("authenticator")
+      .values({
+        user_id: user.id,
+        type: AuthenticatorType.TOTP,
+        data: JSON.stringify(data),
+        created_at: now,
+        last_used_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (err) {
+    // A concurrent activation won (the unique index allows one TOTP per user).
+    if (isUniqueViolation(err)) return conflict();
+    throw err;
+  }
   ctx.session.delete(SessionKey.TOTP_PENDING_SECRET);
   await autoGenerateRecoveryCodes(ctx, user.id);
   return ok(serializeAuthenticator(row));

@@ -195,12 +195,7 @@ describe.each(dialects)("POST /account/password/change (%s)", (dialect) => {
       expect(await mailsTo(user)).toHaveLength(1);
     });
 
-    // BUG(lead): allauth's ChangePasswordInput checks a current_password that is given even when
-    // the user has no usable password (check_password fails, so `enter_current_password`);
-    // src/account/flows/password.ts skips the check whenever user.password is null. Fix: in
-    // changePassword, verify `current_password` whenever it is non-blank, not only for users
-    // with a password.
-    it.skip("refuses a non-blank current password of a user who has none", async () => {
+    it("refuses a non-blank current password of a user who has none", async () => {
       const { user, c } = await setup(null);
       const res = await c.post("/account/password/change", {
         current_password: "whatever",
@@ -248,21 +243,12 @@ describe.each(dialects)("POST /account/password/change (%s)", (dialect) => {
       expect(res.body).toEqual(ANONYMOUS);
     });
 
-    // BUG(lead): allauth's ChangePasswordView is an AuthenticatedAPIView: an anonymous caller gets
-    // 401 before the body is validated. Fix: add `requiresAuthentication: true` to the
-    // /account/password/change route in src/account/routes.ts (the pipeline supports it now).
-    it.skip("answers 401 to an anonymous caller even with an invalid body", async () => {
+    it("answers 401 to an anonymous caller even with an invalid body", async () => {
       const c = await anonymousClient(server, kind);
       expect((await c.post("/account/password/change", {})).body).toEqual(ANONYMOUS);
     });
 
-    // BUG(lead): allauth's ChangePasswordInput validates both fields and reports every error in
-    // field order; src/account/flows/password.ts stops at the first (and the input schema makes
-    // `{}` report only new_password). Fix: make `new_password` optional in ChangePasswordInput
-    // (src/account/inputs.ts) and let changePassword collect, in order: current_password
-    // (`required` if the user has a usable password and it is blank; `enter_current_password` if
-    // wrong), then new_password (`required` if blank, else the validators), answering 400 with all.
-    it.skip("reports problems with both fields at once, in field order", async () => {
+    it("reports problems with both fields at once, in field order", async () => {
       const { c } = await setup();
       expect((await c.post("/account/password/change", {})).body).toEqual({
         status: 400,

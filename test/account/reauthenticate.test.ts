@@ -91,10 +91,7 @@ describe.each(dialects)("POST /auth/reauthenticate (%s)", (dialect) => {
       expect(res.body).toEqual(ANONYMOUS);
     });
 
-    // BUG(lead): allauth's ReauthenticateView is an AuthenticatedAPIView: an anonymous caller gets
-    // 401 before the body is validated. Fix: add `requiresAuthentication: true` to the
-    // /auth/reauthenticate route in src/account/routes.ts (the pipeline supports it now).
-    it.skip("answers 401 to an anonymous caller even with an invalid body", async () => {
+    it("answers 401 to an anonymous caller even with an invalid body", async () => {
       const c = await anonymousClient(server, kind);
       expect((await c.post("/auth/reauthenticate", {})).body).toEqual(ANONYMOUS);
     });

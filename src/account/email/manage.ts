@@ -115,7 +115,7 @@ async function listAddresses(ctx: Context, userId: number): Promise<AddressRespo
 
 /** Reauthentication for address changes, only with account.reauthenticationRequired. */
 async function reauthenticationGate(ctx: Context): Promise<Result | null> {
-  if (!ctx.options.account.reauthenticationRequired || isRecentlyAuthenticated(ctx)) return null;
+  if (!ctx.options.account.reauthenticationRequired || (await isRecentlyAuthenticated(ctx))) return null;
   return reauthenticationRequired(ctx);
 }
 

@@ -1,4 +1,4 @@
-import { apiError, messages } from "../../core/errors.js";
+import { type ApiError, apiError, messages } from "../../core/errors.js";
 import { badRequest, conflict, type Result, tooManyRequests } from "../../core/responses.js";
 import type { Context } from "../../http/context.js";
 import { authenticated, unauthenticated } from "../auth-state.js";
@@ -56,19 +56,19 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
   const user = ctx.user;
   if (!user) return unauthenticated(ctx);
   if (!(await ctx.rateLimit("change_password"))) return tooManyRequests();
-  if (user.password !== null) {
-    if (input.current_password === undefined) {
-      return badRequest([apiError("required", messages.required, "current_password")]);
-    }
-    const check = await ctx.rt.hasher.verify(user.password, input.current_password);
-    if (!check.ok) {
-      return badRequest([
-        apiError("enter_current_password", messages.enter_current_password, "current_password"),
-      ]);
-    }
+  // allauth's ChangePasswordForm: both fields are checked and every error reported, in field order.
+  const errors: ApiError[] = [];
+  if (input.current_password === undefined) {
+    if (user.password !== null) errors.push(apiError("required", messages.required, "current_password"));
+  } else if (!(await ctx.rt.hasher.verify(user.password, input.current_password)).ok) {
+    errors.push(apiError("enter_current_password", messages.enter_current_password, "current_password"));
   }
-  const problems = await passwordErrors(ctx.options, input.new_password, user, "new_password");
-  if (problems.length > 0) return badRequest(problems);
+  if (input.new_password === undefined) {
+    errors.push(apiError("required", messages.required, "new_password"));
+  } else {
+    errors.push(...(await passwordErrors(ctx.options, input.new_password, user, "new_password")));
+  }
+  if (errors.length > 0 || input.new_password === undefined) return badRequest(errors);
   const hadPassword = user.password !== null;
   user.password = await ctx.rt.hasher.hash(input.new_password);
   await setPassword(ctx.db, user.id, user.password);

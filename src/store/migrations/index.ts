@@ -143,4 +143,14 @@ export const migrations: Record<string, VersionedMigration> = {
         .execute();
     },
   }),
+  "0002_authenticator_type_unique": (ctx) => ({
+    // One TOTP and one set of recovery codes per user (allauth's authenticator_type_uniq), so
+    // concurrent activations cannot both insert.
+    async up(db: Kysely<unknown>) {
+      const { t } = ctx;
+      await sql`create unique index ${sql.id(t("authenticator_type_unique_idx"))} on ${sql.id(t("authenticator"))} (user_id, type) where type in ('totp', 'recovery_codes')`.execute(
+        db,
+      );
+    },
+  }),
 };
