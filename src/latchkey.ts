@@ -9,7 +9,9 @@ import type { Stage } from "./account/stages.js";
 import type { Area } from "./area.js";
 import { baseArea } from "./base/routes.js";
 import { type Client, Flow } from "./core/enums.js";
-import { type ConnectionInfo, createHandler } from "./http/handler.js";
+import type { ApiAnswer, ApiRequest } from "./http/exchange.js";
+import { toResponse } from "./http/exchange.js";
+import { type ConnectionInfo, createResponder } from "./http/handler.js";
 import { RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
 import type { Route } from "./http/route.js";
 import { createMailer, type MailTransportOptions } from "./mail/index.js";
@@ -35,6 +37,11 @@ import { usersessionsArea } from "./usersessions/area.js";
 export interface Latchkey {
   /** The whole API as a Web-standard handler. `info.remoteAddress` is the socket's peer (adapters pass it). */
   handler(request: Request, info?: ConnectionInfo): Promise<Response>;
+  /**
+   * The same pipeline without Web Request/Response objects (a Request is an ApiRequest): the
+   * Node adapter uses it to skip their cost on the hot path.
+   */
+  respond(request: ApiRequest, info?: ConnectionInfo): Promise<ApiAnswer>;
   /** The options with every default filled in. */
   readonly options: ResolvedOptions;
   /** The route table (method, path, clients, input schema) the API is built from. */
@@ -138,7 +145,7 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     now: deps.now ?? Date.now,
   };
   const routes: Route[] = AREAS.flatMap((area) => area.routes(options));
-  const handle = createHandler(runtime, routes);
+  const respond = createResponder(runtime, routes);
 
   const ready = (async () => {
     if (options.database.migrate) await store.migrate();
@@ -152,7 +159,11 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     runtime,
     async handler(request, info) {
       await ready;
-      return handle(request, info);
+      return toResponse(await respond(request, info));
+    },
+    async respond(request, info) {
+      await ready;
+      return respond(request, info);
     },
     ready: () => ready,
     migrate: () => store.migrate(),

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database } from "../store/tables.js";
 
 /** A user as the API needs it: the primary address comes along, since every auth response shows it. */
@@ -58,7 +58,9 @@ function toRecord(row: UserRow): UserRecord {
 function selectUsers(db: Kysely<Database>) {
   return db
     .selectFrom("user as u")
-    .leftJoin("email_address as e", (join) => join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", 1))
+    .leftJoin("email_address as e", (join) =>
+      join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", sql.lit(1)),
+    )
     .select(userColumns);
 }
 
@@ -81,7 +83,7 @@ export async function findUserByEmail(db: Kysely<Database>, email: string): Prom
     .selectFrom("email_address")
     .select("user_id")
     .where("email_lower", "=", email.toLowerCase())
-    .where((eb) => eb.or([eb("is_primary", "=", 1), eb("verified", "=", 1)]))
+    .where((eb) => eb.or([eb("is_primary", "=", sql.lit(1)), eb("verified", "=", sql.lit(1))]))
     .orderBy("verified", "desc")
     .executeTakeFirst();
   return owner ? findUserById(db, owner.user_id) : null;

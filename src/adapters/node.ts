@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
+import type { ApiAnswer, ApiRequest } from "../http/exchange.js";
 import type { Latchkey } from "../latchkey.js";
 
 /**
@@ -44,13 +45,72 @@ const BAD_REQUEST = JSON.stringify({
   errors: [{ message: "The request URL or Host header is invalid.", code: "invalid" }],
 });
 
-/** A `node:http` request listener serving Latchkey; the socket's peer address is passed on as the client IP. */
+/**
+ * A `node:http` request listener serving Latchkey; the socket's peer address is passed on as
+ * the client IP. It feeds the pipeline a light request over IncomingMessage and writes its
+ * answer directly: no Web Request or Response is built on this path.
+ */
 export function toNodeListener(latchkey: Latchkey, options: NodeListenerOptions = {}): NodeListener {
   const logger = latchkey.runtime.logger;
-  return fetchToNodeListener((request, req) => latchkey.handler(request, remoteInfo(req)), {
-    ...options,
-    onError: (err) => logger.error({ err }, "request failed in the node adapter"),
-  });
+  return (req, res) => {
+    let request: ApiRequest;
+    try {
+      request = toApiRequest(req, options);
+    } catch {
+      sendJson(res, 400, BAD_REQUEST);
+      return;
+    }
+    latchkey.respond(request, remoteInfo(req)).then(
+      (answer) => writeAnswer(res, answer),
+      (err: unknown) => {
+        logger.error({ err }, "request failed in the node adapter");
+        if (res.headersSent) res.destroy();
+        else sendJson(res, 500, INTERNAL_ERROR);
+      },
+    );
+  };
+}
+
+/** The pipeline's view of a Node request: headers read in place, the body streamed only if there is one. */
+export function toApiRequest(req: IncomingMessage, options: NodeListenerOptions = {}): ApiRequest {
+  const method = req.method ?? "GET";
+  const path = req.url ?? "/";
+  const url = path.startsWith("/") ? `${scheme(req, options)}://${hostOf(req)}${path}` : path;
+  const incoming = req.headers;
+  const headers = {
+    get(name: string): string | null {
+      const value = incoming[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
+  const hasBody =
+    !EMPTY_BODY_METHODS.has(method) &&
+    incoming["content-length"] !== "0" &&
+    (incoming["content-length"] !== undefined || incoming["transfer-encoding"] !== undefined);
+  return { method, url, headers, body: hasBody ? bodyStream(req) : null };
+}
+
+/** Writes a pipeline answer: one writeHead, one end, each Set-Cookie on its own line. */
+export function writeAnswer(res: ServerResponse, answer: ApiAnswer): void {
+  const headers: (string | string[])[] = [];
+  const cookies: string[] = [];
+  for (const [name, value] of answer.headers) {
+    if (name === "set-cookie") cookies.push(value);
+    else headers.push(name, value);
+  }
+  // One entry holding every cookie: Node replaces rather than appends repeated names when
+  // headers were set before (Express does).
+  if (cookies.length > 0) headers.push("set-cookie", cookies);
+  if (answer.body === null) {
+    res.writeHead(answer.status, headers);
+    res.end();
+    return;
+  }
+  headers.push("content-length", String(Buffer.byteLength(answer.body)));
+  res.writeHead(answer.status, headers);
+  // A string body goes out in the same write as the headers (a Buffer would take a second one).
+  res.end(answer.body);
 }
 
 /** Bridges any Web-standard handler (a Hono app's fetch, Next-style route handlers…) to `node:http`. */

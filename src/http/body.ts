@@ -1,3 +1,5 @@
+import type { ApiRequest } from "./exchange.js";
+
 /** Why a request body was refused. */
 export type BodyProblem = "too_large" | "invalid_json" | "not_an_object";
 
@@ -7,7 +9,7 @@ export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: fa
  * Reads a JSON object body, refusing anything over `maxBytes` without buffering it all.
  * An empty body is `{}` (allauth treats it so, and required-field errors follow).
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<BodyResult> {
+export async function readJsonBody(request: ApiRequest, maxBytes: number): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) return { ok: false, problem: "too_large" };
   if (!request.body) return { ok: true, value: {} };

@@ -8,7 +8,11 @@ export interface ClientIpOptions {
  * ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER). X-Forwarded-For is never
  * trusted by default: anyone can send it.
  */
-export function clientIp(headers: Headers, remoteAddress: string | undefined, o: ClientIpOptions): string {
+export function clientIp(
+  headers: { get(name: string): string | null },
+  remoteAddress: string | undefined,
+  o: ClientIpOptions,
+): string {
   const socketIp = normalize(remoteAddress ?? "") || "unknown";
   if (o.trustedClientIpHeader) {
     const value = headers.get(o.trustedClientIpHeader)?.trim();

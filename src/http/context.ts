@@ -3,6 +3,7 @@ import { randomString } from "../core/crypto.js";
 import { Client } from "../core/enums.js";
 import type { Runtime } from "../runtime.js";
 import type { Session } from "../sessions/session.js";
+import type { ApiRequest } from "./exchange.js";
 import type { RateLimitAction } from "./ratelimit/index.js";
 
 const CSRF_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -16,7 +17,7 @@ export class Context {
 
   constructor(
     readonly rt: Runtime,
-    readonly request: Request,
+    readonly request: ApiRequest,
     readonly client: Client,
     readonly ip: string,
     /** The session (loaded, or fresh and unsaved). */

@@ -11,6 +11,7 @@ import { readJsonBody } from "./body.js";
 import { clientIp } from "./client-ip.js";
 import { Context, newCsrfToken } from "./context.js";
 import { parseCookies, serializeCookie } from "./cookies.js";
+import { type ApiAnswer, type ApiRequest, currentHttpDate, pathOf, toResponse } from "./exchange.js";
 import type { Method, Route } from "./route.js";
 
 /** What adapters know about the connection that a Request does not carry. */
@@ -18,11 +19,13 @@ export interface ConnectionInfo {
   remoteAddress?: string;
 }
 
+/** The pipeline: an ApiRequest (a Web Request will do) in, an ApiAnswer out. */
+export type Responder = (request: ApiRequest, info?: ConnectionInfo) => Promise<ApiAnswer>;
+
+/** The Web-standard handler: `Request` in, `Response` out. */
 export type Handler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
 
-const CACHE_HEADERS: [string, string][] = [
-  ["cache-control", "max-age=0, no-cache, no-store, must-revalidate, private"],
-];
+const CACHE_CONTROL = "max-age=0, no-cache, no-store, must-revalidate, private";
 const CORS_ALLOWED_HEADERS =
   "Content-Type, X-CSRFToken, X-Session-Token, X-Email-Verification-Key, X-Password-Reset-Key, Authorization";
 const DJANGO_METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -38,7 +41,7 @@ interface PathEntry {
  * The HTTP pipeline of DESIGN §4: route → session → CSRF → rate limit → body → handler →
  * envelope → session saved → cookies/token → Response. Every answer on an API path is JSON.
  */
-export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
+export function createResponder(rt: Runtime, routes: readonly Route[]): Responder {
   const o = rt.options;
   const base = o.basePath;
   const trees = new Map<Client, Map<string, PathEntry>>();
@@ -68,29 +71,34 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
   const allowedOrigins = new Set(o.cors.allowedOrigins);
   const trustedOrigins = new Set([...o.csrf.trustedOrigins, ...o.cors.allowedOrigins]);
 
-  return async function handle(request: Request, info?: ConnectionInfo): Promise<Response> {
+  return async function respond(request: ApiRequest, info?: ConnectionInfo): Promise<ApiAnswer> {
     const origin = request.headers.get("origin");
     const cors = origin !== null && allowedOrigins.has(origin) ? origin : null;
-    const headers = new Headers(CACHE_HEADERS);
-    headers.set("expires", new Date().toUTCString());
+    const headers: [string, string][] = [
+      ["cache-control", CACHE_CONTROL],
+      ["expires", currentHttpDate()],
+    ];
     if (cors) {
-      headers.set("access-control-allow-origin", cors);
-      headers.set("access-control-allow-credentials", "true");
-      headers.append("vary", "Origin");
+      headers.push(
+        ["access-control-allow-origin", cors],
+        ["access-control-allow-credentials", "true"],
+        ["vary", "Origin"],
+      );
     }
-    const reply = (result: Result, extra?: Record<string, string>): Response => {
-      if (extra) for (const [k, v] of Object.entries(extra)) headers.set(k, v);
-      headers.set("content-type", "application/json");
-      return new Response(request.method === "HEAD" ? null : JSON.stringify(toEnvelope(result)), {
+    const reply = (result: Result, extra?: [string, string]): ApiAnswer => {
+      if (extra) headers.push(extra);
+      headers.push(["content-type", "application/json"]);
+      return {
         status: result.status,
         headers,
-      });
+        body: request.method === "HEAD" ? null : JSON.stringify(toEnvelope(result)),
+      };
     };
     const error = (status: number, code: Parameters<typeof apiError>[0], message: string) =>
       reply({ status, errors: [apiError(code, message)] });
 
     try {
-      const pathname = new URL(request.url).pathname;
+      const pathname = pathOf(request.url);
       if (!pathname.startsWith(`${base}/`)) return error(404, "not_found", messages.not_found);
       const match = TREE.exec(pathname.slice(base.length));
       const client = match?.[1] as Client | undefined;
@@ -100,21 +108,22 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
 
       const method = request.method.toUpperCase();
       if (method === "OPTIONS") {
-        headers.set("allow", entry.allow);
+        headers.push(["allow", entry.allow]);
         if (cors) {
-          headers.set("access-control-allow-methods", entry.allow);
-          headers.set("access-control-allow-headers", CORS_ALLOWED_HEADERS);
-          headers.set("access-control-max-age", String(o.cors.maxAge));
+          headers.push(
+            ["access-control-allow-methods", entry.allow],
+            ["access-control-allow-headers", CORS_ALLOWED_HEADERS],
+            ["access-control-max-age", String(o.cors.maxAge)],
+          );
         }
-        headers.delete("content-type");
-        return new Response(null, { status: 204, headers });
+        return { status: 204, headers, body: null };
       }
       const route = entry.methods.get(method === "HEAD" ? "GET" : (method as Method));
       if (!route) {
-        return reply(
-          { status: 405, errors: [apiError("method_not_allowed", messages.method_not_allowed)] },
-          { allow: entry.allow },
-        );
+        return reply({ status: 405, errors: [apiError("method_not_allowed", messages.method_not_allowed)] }, [
+          "allow",
+          entry.allow,
+        ]);
       }
 
       // Session: the app token or the browser cookie.
@@ -169,7 +178,7 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
       } else {
         const sc = o.sessions;
         if (s.rowId !== null && s.tokenChanged) {
-          headers.append(
+          headers.push([
             "set-cookie",
             serializeCookie(sc.cookieName, s.token!, {
               // The server ends idle sessions itself; the cookie only has to outlive the session.
@@ -180,9 +189,9 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
               httpOnly: true,
               sameSite: sc.cookieSameSite,
             }),
-          );
+          ]);
         } else if (s.rowId === null && sentToken) {
-          headers.append(
+          headers.push([
             "set-cookie",
             serializeCookie(sc.cookieName, "", {
               maxAge: 0,
@@ -192,10 +201,10 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
               httpOnly: true,
               sameSite: sc.cookieSameSite,
             }),
-          );
+          ]);
         }
         const cc = o.csrf;
-        headers.append(
+        headers.push([
           "set-cookie",
           serializeCookie(cc.cookieName, ctx.csrfToken ?? newCsrfToken(), {
             maxAge: 31_449_600,
@@ -204,8 +213,8 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
             secure: cc.cookieSecure,
             sameSite: cc.cookieSameSite,
           }),
-        );
-        for (const cookie of ctx.extraCookies) headers.append("set-cookie", cookie);
+        ]);
+        for (const cookie of ctx.extraCookies) headers.push(["set-cookie", cookie]);
       }
       return reply(result);
     } catch (err) {
@@ -219,7 +228,7 @@ export function createHandler(rt: Runtime, routes: readonly Route[]): Handler {
  * The view proper, as allauth's RESTView runs it: the route's rate limit, the login gate of
  * authenticated views, the body (parsed and validated), then the handler.
  */
-async function runRoute(route: Route, ctx: Context, request: Request, method: string): Promise<Result> {
+async function runRoute(route: Route, ctx: Context, request: ApiRequest, method: string): Promise<Result> {
   if (route.rateLimit && !(await ctx.rateLimit(route.rateLimit))) return { status: 429 };
   if (route.requiresAuthentication && !ctx.user) return unauthenticated(ctx);
   let input: unknown;
@@ -248,7 +257,7 @@ async function runRoute(route: Route, ctx: Context, request: Request, method: st
  * cookie, and a browser's Origin must be the API's own or a trusted one.
  */
 function csrfProblem(
-  request: Request,
+  request: ApiRequest,
   cookieToken: string | null,
   headerName: string,
   trusted: ReadonlySet<string>,
@@ -267,7 +276,11 @@ function csrfProblem(
   return null;
 }
 
-function ownOrigin(request: Request): string {
-  const url = new URL(request.url);
-  return url.origin;
+function ownOrigin(request: ApiRequest): string {
+  return new URL(request.url).origin;
+}
+
+/** The Web-standard handler over the pipeline. */
+export function webHandler(respond: Responder): Handler {
+  return async (request, info) => toResponse(await respond(request, info));
 }

@@ -1,4 +1,4 @@
-import type { CompiledQuery } from "kysely";
+import { type CompiledQuery, sql } from "kysely";
 import type { UserRecord } from "../account/users.js";
 import { sha256 } from "../core/crypto.js";
 import type { Store } from "../store/database.js";
@@ -70,7 +70,7 @@ export class SessionStore {
         .selectFrom("session as s")
         .leftJoin("user as u", "u.id", "s.user_id")
         .leftJoin("email_address as e", (join) =>
-          join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", 1),
+          join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", sql.lit(1)),
         )
         .select([
           "s.id",
@@ -110,7 +110,8 @@ export class SessionStore {
   ): Promise<LoadedSession | null> {
     const parameters = [...compiled.parameters];
     parameters[index] = value;
-    const row = (await this.store.db.executeQuery<LoadedRow>({ ...compiled, parameters })).rows[0];
+    const name = compiled === this.loadQuery ? "session_by_token" : "session_by_row";
+    const row = (await this.store.preparedRows<LoadedRow>(name, { sql: compiled.sql, parameters }))[0];
     if (!row) return null;
     if (row.expires_at <= now) {
       await this.store.db.deleteFrom("session").where("id", "=", row.id).execute();

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
+import { fetchToNodeListener, type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
 import type { Latchkey } from "../../src/latchkey.js";
 import {
   adapterLatchkey,
@@ -148,9 +148,9 @@ describe("latchkey/node", () => {
     const seen: string[] = [];
     const spy = {
       ...latchkey,
-      handler: async (request: Request) => {
+      respond: async (request: { url: string }) => {
         seen.push(request.url);
-        return new Response(null);
+        return { status: 200, headers: [], body: null };
       },
     };
     const plain = await listen(toNodeListener(spy as Latchkey));
@@ -170,7 +170,7 @@ describe("latchkey/node", () => {
   });
 
   it("answers 500 JSON when the handler throws", async () => {
-    const failing = { ...latchkey, handler: async () => Promise.reject(new Error("boom")) };
+    const failing = { ...latchkey, respond: async () => Promise.reject(new Error("boom")) };
     const server = await listen(toNodeListener(failing as Latchkey));
     try {
       const response = await fetch(`${server.origin}/_allauth/app/v1/config`);
@@ -196,7 +196,7 @@ describe("latchkey/node", () => {
           { headers: { "content-type": "application/json" } },
         ),
     };
-    const server = await listen(toNodeListener(streaming as Latchkey));
+    const server = await listen(fetchToNodeListener(streaming.handler));
     try {
       const response = await fetch(`${server.origin}/x`);
       expect(await response.json()).toEqual([1, 2]);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { authenticated } from "../../src/account/auth-state.js";
 import { field } from "../../src/core/input.js";
 import { ok } from "../../src/core/responses.js";
-import { createHandler } from "../../src/http/handler.js";
+import { createResponder, webHandler } from "../../src/http/handler.js";
 import { route } from "../../src/http/route.js";
 import {
   ANONYMOUS_FLOWS,
@@ -53,7 +53,7 @@ describe.each(dialects)("route options (%s)", (dialect) => {
         },
       }),
     ];
-    const handler = createHandler(server.latchkey.runtime, routes);
+    const handler = webHandler(createResponder(server.latchkey.runtime, routes));
     custom = { ...server.latchkey, handler: (request, info) => handler(request, info) };
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { Context } from "../../http/context.js";
+import type { ApiRequest } from "../../http/exchange.js";
 import type { Runtime } from "../../runtime.js";
 
 /** How an app request names its session. */
@@ -46,7 +47,7 @@ export interface RefreshedTokens {
  */
 export interface TokenStrategy {
   /** Finds the app request's session credentials. */
-  lookup(request: Request, rt: Runtime): Promise<SessionLookup>;
+  lookup(request: ApiRequest, rt: Runtime): Promise<SessionLookup>;
   /**
    * Extra `meta` for an app response that made the caller authenticated (login, 2FA, signup…).
    * Runs after the session is saved, so the session row exists.
