@@ -16,6 +16,7 @@ const CONNECTIONS = 16;
 
 interface Fixtures {
   barePort: number;
+  sqlitePort: number;
   apiPort: number;
   appToken: string;
   sessionCookie: string;
@@ -84,6 +85,12 @@ try {
   const results: Measured[] = [];
   const bare = await load("bare node:http JSON", { url: `http://127.0.0.1:${f.barePort}/` });
   results.push(bare);
+  results.push(
+    await load("bare node:http + one SQLite key lookup", {
+      url: `http://127.0.0.1:${f.sqlitePort}/`,
+      headers: { "x-key": "session" },
+    }),
+  );
   results.push(await load("GET /config (app)", { url: `${api}/app/v1/config` }));
   const appSession = await load("GET /auth/session (app token)", {
     url: `${api}/app/v1/auth/session`,

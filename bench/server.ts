@@ -6,6 +6,7 @@
 import { rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import SQLite from "better-sqlite3";
 import { pino } from "pino";
 import { toNodeListener } from "../src/adapters/node.js";
 import { createLatchkey } from "../src/latchkey.js";
@@ -16,7 +17,8 @@ const latchkey = createLatchkey(
   {
     database: { url: databaseUrl, tablePrefix: `bench_${process.pid}_` },
     rateLimits: false,
-    account: { loginMethods: ["email"], signupFields: ["email*", "password1*"] },
+    // No verification mail: the signup figure measures Latchkey, not the mail transport.
+    account: { loginMethods: ["email"], signupFields: ["email*", "password1*"], emailVerification: "none" },
     mail: { transport: "file", fileDirectory: mailDir },
   },
   { logger: pino({ level: "warn" }) },
@@ -33,8 +35,21 @@ const bare = createServer((_req, res) => {
   res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
   res.end(body);
 });
+// The reference the session check is held to: one indexed SQLite read per request over node:http.
+const kvFile = `/tmp/latchkey-bench-kv-${process.pid}.sqlite3`;
+const kv = new SQLite(kvFile);
+kv.pragma("journal_mode = WAL");
+kv.exec("create table kv (key text primary key, value text not null)");
+kv.prepare("insert into kv values (?, ?)").run("session", JSON.stringify({ user: 1 }));
+const kvRead = kv.prepare("select value from kv where key = ?");
+const sqliteLookup = createServer((req, res) => {
+  const row = kvRead.get(req.headers["x-key"]) as { value: string } | undefined;
+  const out = JSON.stringify({ status: row ? 200 : 401, data: row ? JSON.parse(row.value) : null });
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+  res.end(out);
+});
 const api = createServer(toNodeListener(latchkey));
-const [barePort, apiPort] = await Promise.all([listen(bare), listen(api)]);
+const [barePort, sqlitePort, apiPort] = await Promise.all([listen(bare), listen(sqliteLookup), listen(api)]);
 
 // Fixtures: one account, an app session token and a browser session cookie for it.
 const base = `http://127.0.0.1:${apiPort}/_allauth`;
@@ -55,12 +70,23 @@ const login = await fetch(`${base}/browser/v1/auth/login`, {
 const sessionCookie = /sessionid=([^;]+)/.exec(login.headers.getSetCookie().join("; "))![1]!;
 
 console.log(
-  JSON.stringify({ barePort, apiPort, appToken, sessionCookie, password, email: "bench@example.com" }),
+  JSON.stringify({
+    barePort,
+    sqlitePort,
+    apiPort,
+    appToken,
+    sessionCookie,
+    password,
+    email: "bench@example.com",
+  }),
 );
 
 const stop = async () => {
   bare.close();
+  sqliteLookup.close();
   api.close();
+  kv.close();
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(kvFile + suffix, { force: true });
   await latchkey.close();
   if (databaseUrl.startsWith("sqlite:/tmp/")) {
     for (const suffix of ["", "-wal", "-shm"])

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type { Algorithm, Version } from "@node-rs/argon2";
 import { hash as argon2Hash, verify as argon2Verify, parseOptions } from "@node-rs/argon2";
 
@@ -28,6 +29,12 @@ const OUTPUT_LENGTH = 32;
 export class PasswordHasher {
   private readonly options: PasswordHashingOptions;
   private dummyHash: Promise<string> | undefined;
+  /**
+   * At most one hash per core at a time. More would not hash faster, and each extra runnable
+   * thread takes CPU share from the event loop, which must keep answering session checks while
+   * logins and signups saturate the cores.
+   */
+  private readonly slots = new Semaphore(availableParallelism() + 1);
 
   constructor(options: PasswordHashingOptions = OWASP_ARGON2ID) {
     for (const [name, value] of Object.entries(options)) {
@@ -39,14 +46,16 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return argon2Hash(password, {
-      algorithm: ARGON2ID,
-      version: VERSION_0X13,
-      memoryCost: this.options.memoryCost,
-      timeCost: this.options.timeCost,
-      parallelism: this.options.parallelism,
-      outputLen: OUTPUT_LENGTH,
-    });
+    return this.slots.run(() =>
+      argon2Hash(password, {
+        algorithm: ARGON2ID,
+        version: VERSION_0X13,
+        memoryCost: this.options.memoryCost,
+        timeCost: this.options.timeCost,
+        parallelism: this.options.parallelism,
+        outputLen: OUTPUT_LENGTH,
+      }),
+    );
   }
 
   /** ok=false for a null/unusable hash; needsRehash when the PHC params differ from the configured ones. */
@@ -60,7 +69,7 @@ export class PasswordHasher {
     }
     let ok: boolean;
     try {
-      ok = await argon2Verify(hash, password);
+      ok = await this.slots.run(() => argon2Verify(hash, password));
     } catch {
       ok = false;
     }
@@ -72,7 +81,7 @@ export class PasswordHasher {
     try {
       this.dummyHash ??= this.hash("latchkey-dummy-password");
       const dummy = await this.dummyHash;
-      await argon2Verify(dummy, password);
+      await this.slots.run(() => argon2Verify(dummy, password));
     } catch {
       // Forget a failed dummy so the next call tries again instead of failing fast forever.
       this.dummyHash = undefined;
@@ -100,5 +109,25 @@ function parseHash(hash: string): ParsedHash | undefined {
     return parseOptions(hash);
   } catch {
     return undefined;
+  }
+}
+
+/** A counting semaphore: runs tasks with at most `size` in flight, the rest in FIFO order. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
   }
 }
