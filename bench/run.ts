@@ -18,6 +18,7 @@ interface Fixtures {
   barePort: number;
   sqlitePort: number;
   apiPort: number;
+  enumerationPort: number;
   appToken: string;
   sessionCookie: string;
   password: string;
@@ -182,6 +183,56 @@ try {
   console.log(
     `session check under hash load: p99 ${underLoad!.p99} ms (target < 50 ms), ${pct(underLoad!.rps / appSession.rps)} of unloaded (target ≥ 30%)`,
   );
+  await enumerationTimings(`http://127.0.0.1:${f.enumerationPort}/_allauth/app/v1`);
 } finally {
   stop();
+}
+
+/**
+ * Enumeration: median answer time for an address with an account beside one without, per
+ * endpoint, requests interleaved so that load drifts hit both alike (issue 3: equal work).
+ */
+async function enumerationTimings(base: string): Promise<void> {
+  const ROUNDS = Number(process.env.BENCH_ENUMERATION_ROUNDS ?? 25);
+  const post = async (path: string, body: unknown): Promise<number> => {
+    const started = performance.now();
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    await response.arrayBuffer();
+    return performance.now() - started;
+  };
+  const cases: [string, (email: string, i: number) => Promise<number>][] = [
+    [
+      "POST /auth/login (wrong password)",
+      (email) => post("/auth/login", { email, password: "wrong password 1" }),
+    ],
+    ["POST /auth/password/request", (email) => post("/auth/password/request", { email })],
+    ["POST /auth/code/request", (email) => post("/auth/code/request", { email })],
+    [
+      "POST /auth/signup (taken vs new)",
+      (email, i) =>
+        post("/auth/signup", {
+          email: email === "known@example.com" ? email : `new-${process.pid}-${i}@example.com`,
+          password: "correct horse battery staple",
+        }),
+    ],
+  ];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`\nEnumeration: median ms over ${ROUNDS} interleaved requests each (known account vs none)\n`);
+  console.log("| endpoint | known | unknown | ratio |");
+  console.log("|---|---:|---:|---:|");
+  for (const [name, send] of cases) {
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      known.push(await send("known@example.com", i));
+      unknown.push(await send(`nobody-${i}@example.com`, i));
+    }
+    const k = median(known);
+    const u = median(unknown);
+    console.log(`| ${name} | ${k.toFixed(1)} | ${u.toFixed(1)} | ${(u / k).toFixed(2)} |`);
+  }
 }

@@ -35,6 +35,31 @@ const bare = createServer((_req, res) => {
   res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
   res.end(body);
 });
+// A second instance for the enumeration timings: mandatory verification (so a taken email at
+// signup is answered like a new one) and login by code, mail to files.
+const enumeration = createLatchkey(
+  {
+    database: { url: `sqlite:/tmp/latchkey-bench-enum-${process.pid}.sqlite3`, tablePrefix: "enum_" },
+    rateLimits: false,
+    account: {
+      loginMethods: ["email"],
+      signupFields: ["email*", "password1*"],
+      emailVerification: "mandatory",
+      loginByCode: { enabled: true },
+    },
+    mail: { transport: "file", fileDirectory: `${mailDir}-enum` },
+  },
+  { logger: pino({ level: "warn" }) },
+);
+await enumeration.ready();
+await enumeration.handler(
+  new Request("http://127.0.0.1/_allauth/app/v1/auth/signup", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "known@example.com", password: "correct horse battery staple" }),
+  }),
+);
+
 // The reference the session check is held to: one indexed SQLite read per request over node:http.
 const kvFile = `/tmp/latchkey-bench-kv-${process.pid}.sqlite3`;
 const kv = new SQLite(kvFile);
@@ -49,7 +74,13 @@ const sqliteLookup = createServer((req, res) => {
   res.end(out);
 });
 const api = createServer(toNodeListener(latchkey));
-const [barePort, sqlitePort, apiPort] = await Promise.all([listen(bare), listen(sqliteLookup), listen(api)]);
+const enumerationApi = createServer(toNodeListener(enumeration));
+const [barePort, sqlitePort, apiPort, enumerationPort] = await Promise.all([
+  listen(bare),
+  listen(sqliteLookup),
+  listen(api),
+  listen(enumerationApi),
+]);
 
 // Fixtures: one account, an app session token and a browser session cookie for it.
 const base = `http://127.0.0.1:${apiPort}/_allauth`;
@@ -74,6 +105,7 @@ console.log(
     barePort,
     sqlitePort,
     apiPort,
+    enumerationPort,
     appToken,
     sessionCookie,
     password,
@@ -85,6 +117,11 @@ const stop = async () => {
   bare.close();
   sqliteLookup.close();
   api.close();
+  enumerationApi.close();
+  await enumeration.close();
+  for (const suffix of ["", "-wal", "-shm"])
+    rmSync(`/tmp/latchkey-bench-enum-${process.pid}.sqlite3${suffix}`, { force: true });
+  rmSync(`${mailDir}-enum`, { recursive: true, force: true });
   kv.close();
   for (const suffix of ["", "-wal", "-shm"]) rmSync(kvFile + suffix, { force: true });
   await latchkey.close();
