@@ -82,9 +82,3 @@ export async function markLoggedInBefore(server: TestServer, userId: number): Pr
     .where("id", "=", userId)
     .execute();
 }
-
-/**
- * Whether the login pipeline answers a stage's refusal (a Result returned by `start`), which the
- * confirm_email limit at login needs (§7 item 22). Tests of it run once that is wired.
- */
-export const STAGE_REFUSALS_WIRED = /=\s*await\s+stage\.start\?\.\(/.test(continueLogin.toString());

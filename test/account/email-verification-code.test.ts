@@ -15,7 +15,6 @@ import {
   markLoggedInBefore,
   PASSWORD,
   pendingFlow,
-  STAGE_REFUSALS_WIRED,
   userIdOf,
 } from "./email-helpers.js";
 
@@ -382,53 +381,47 @@ describe.each(dialects)("verification by code under the confirm_email limit (%s)
       expect(await mailsTo(server, added)).toHaveLength(1);
     });
 
-    it.skipIf(!STAGE_REFUSALS_WIRED)(
-      "a repeated login over the limit is 400 too_many_login_attempts (§7 22)",
-      async () => {
-        const user = await insertUser(server, { email: freshEmail("rl") });
-        for (const attempt of [0, 1]) {
-          const c = await freshClient(server, kind);
-          const res = await c.post("/auth/login", { email: user.email, password: PASSWORD });
-          if (attempt === 0) {
-            expectStatus(res, 401);
-            expect(pendingFlow(res)).toEqual(VERIFY_PENDING);
-          } else {
-            expect(res.body).toEqual({
-              status: 400,
-              errors: [
-                {
-                  message: "Too many failed login attempts. Try again later.",
-                  code: "too_many_login_attempts",
-                },
-              ],
-            });
-            expect(pendingFlow(await c.get("/auth/session"))).toBeUndefined();
-          }
-        }
-      },
-    );
-
-    it.skipIf(!STAGE_REFUSALS_WIRED)(
-      "a signup over the limit ends with 401 and nothing pending, whether real or the decoy",
-      async () => {
-        // Someone else's pending addition of the address spends its confirm_email allowance.
-        const adder = await insertUser(server, { email: freshEmail("adder"), verified: true });
-        const a = await freshClient(server, kind);
-        expectStatus(await a.post("/auth/login", { email: adder.email, password: PASSWORD }), 200);
-        const email = freshEmail("busy");
-        expectStatus(await a.post("/account/email", { email }), 200);
-
+    it("a repeated login over the limit is 400 too_many_login_attempts (§7 22)", async () => {
+      const user = await insertUser(server, { email: freshEmail("rl") });
+      for (const attempt of [0, 1]) {
         const c = await freshClient(server, kind);
-        const real = await c.post("/auth/signup", { email, password: PASSWORD });
-        expectStatus(real, 401);
-        expect(real.body.data.flows).toEqual(ANONYMOUS);
-        // The account exists now; a second signup with the address is the decoy, also limited.
-        const d = await freshClient(server, kind);
-        const decoy = await d.post("/auth/signup", { email, password: PASSWORD });
-        expectStatus(decoy, 401);
-        expect(decoy.body.data.flows).toEqual(ANONYMOUS);
-        expect(await mailsTo(server, email)).toHaveLength(1);
-      },
-    );
+        const res = await c.post("/auth/login", { email: user.email, password: PASSWORD });
+        if (attempt === 0) {
+          expectStatus(res, 401);
+          expect(pendingFlow(res)).toEqual(VERIFY_PENDING);
+        } else {
+          expect(res.body).toEqual({
+            status: 400,
+            errors: [
+              {
+                message: "Too many failed login attempts. Try again later.",
+                code: "too_many_login_attempts",
+              },
+            ],
+          });
+          expect(pendingFlow(await c.get("/auth/session"))).toBeUndefined();
+        }
+      }
+    });
+
+    it("a signup over the limit ends with 401 and nothing pending, whether real or the decoy", async () => {
+      // Someone else's pending addition of the address spends its confirm_email allowance.
+      const adder = await insertUser(server, { email: freshEmail("adder"), verified: true });
+      const a = await freshClient(server, kind);
+      expectStatus(await a.post("/auth/login", { email: adder.email, password: PASSWORD }), 200);
+      const email = freshEmail("busy");
+      expectStatus(await a.post("/account/email", { email }), 200);
+
+      const c = await freshClient(server, kind);
+      const real = await c.post("/auth/signup", { email, password: PASSWORD });
+      expectStatus(real, 401);
+      expect(real.body.data.flows).toEqual(ANONYMOUS);
+      // The account exists now; a second signup with the address is the decoy, also limited.
+      const d = await freshClient(server, kind);
+      const decoy = await d.post("/auth/signup", { email, password: PASSWORD });
+      expectStatus(decoy, 401);
+      expect(decoy.body.data.flows).toEqual(ANONYMOUS);
+      expect(await mailsTo(server, email)).toHaveLength(1);
+    });
   });
 });
