@@ -1,5 +1,6 @@
 import { randomToken, sha256 } from "../../core/crypto.js";
 import type { Context } from "../../http/context.js";
+import { issueDecoyKey } from "../decoy-keys.js";
 import type { AddressRow } from "./addresses.js";
 
 /** `token.kind` of email verification link keys. */
@@ -34,30 +35,9 @@ export async function issueVerificationKey(ctx: Context, userId: number, email: 
   return key;
 }
 
-/**
- * The same writes as issueVerificationKey on a row nobody can redeem (no user, used, expired),
- * so an enumeration decoy costs what a real verification does. Earlier decoys go with it.
- */
-export async function issueDecoyVerificationKey(ctx: Context): Promise<void> {
-  const now = ctx.now();
-  await ctx.db
-    .deleteFrom("token")
-    .where("user_id", "is", null)
-    .where("kind", "=", EMAIL_VERIFICATION_KIND)
-    .execute();
-  await ctx.db
-    .insertInto("token")
-    .values({
-      kind: EMAIL_VERIFICATION_KIND,
-      token_hash: sha256(randomToken()),
-      user_id: null,
-      email: null,
-      data: "{}",
-      created_at: now,
-      expires_at: now,
-      used_at: now,
-    })
-    .execute();
+/** The enumeration decoy of this kind of key (see issueDecoyKey). */
+export function issueDecoyVerificationKey(ctx: Context): Promise<void> {
+  return issueDecoyKey(ctx, EMAIL_VERIFICATION_KIND);
 }
 
 /** A link key that is still good, and the unverified address it is for. */

@@ -1,5 +1,6 @@
 import { randomToken, safeEqual, sha256 } from "../../core/crypto.js";
 import type { Context } from "../../http/context.js";
+import { issueDecoyKey } from "../decoy-keys.js";
 import { findUserById, type UserRecord } from "../users.js";
 
 /** `token.kind` of password-reset link keys. */
@@ -57,31 +58,9 @@ export async function issueResetKey(ctx: Context, user: UserRecord, email: strin
   return key;
 }
 
-/**
- * For an unknown address: the same two writes as issueResetKey, on a row that can never be
- * redeemed (no user, already used and expired), so a request for an unknown address costs what
- * a request for a known one does. The previous decoys are cleared by the same delete.
- */
-export async function issueDecoyResetKey(ctx: Context): Promise<void> {
-  const now = ctx.now();
-  await ctx.db
-    .deleteFrom("token")
-    .where("user_id", "is", null)
-    .where("kind", "=", PASSWORD_RESET_KIND)
-    .execute();
-  await ctx.db
-    .insertInto("token")
-    .values({
-      kind: PASSWORD_RESET_KIND,
-      token_hash: sha256(randomToken()),
-      user_id: null,
-      email: null,
-      data: "{}",
-      created_at: now,
-      expires_at: now,
-      used_at: now,
-    })
-    .execute();
+/** The enumeration decoy of this kind of key (see issueDecoyKey). */
+export function issueDecoyResetKey(ctx: Context): Promise<void> {
+  return issueDecoyKey(ctx, PASSWORD_RESET_KIND);
 }
 
 /** The key's row if it may still reset a password, else null. */
