@@ -1,5 +1,4 @@
 import { expect } from "vitest";
-import { continueLogin } from "../../src/account/flows/login.js";
 import type { Client } from "../../src/core/enums.js";
 import type { ParsedEml } from "../../src/mail/eml.js";
 import type { TestClient, TestResponse } from "../helpers/client.js";
