@@ -52,6 +52,11 @@ export interface Latchkey {
   migrate(): Promise<string[]>;
   /** Closes the database, rate-limit store and mailer. */
   close(): Promise<void>;
+  /**
+   * Deletes expired sessions and expired mailed keys, trust tokens and decoys; returns how many
+   * rows went. `latchkey serve` runs it every ten minutes; run it on a schedule when embedding.
+   */
+  purgeExpired(): Promise<{ sessions: number; tokens: number }>;
   /** Internals for tests and extensions. */
   readonly runtime: Runtime;
   /**
@@ -180,6 +185,12 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
       return verifyAccessToken(runtime, token);
     },
     jwks: () => jwks(runtime),
+    async purgeExpired() {
+      const now = runtime.now();
+      const sessions = await runtime.sessions.purgeExpired(now);
+      const tokens = await store.db.deleteFrom("token").where("expires_at", "<=", now).executeTakeFirst();
+      return { sessions, tokens: Number(tokens.numDeletedRows) };
+    },
     async close() {
       await ready.catch(() => {});
       await runtime.rateLimiter?.close();

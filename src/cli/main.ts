@@ -174,12 +174,12 @@ async function serveCommand(input: LatchkeyOptions, host: string, port: number):
   console.log(`  database ${redactUrl(o.database.url)}; mail: ${o.mail.transport}. Stop with Ctrl+C.`);
 
   const purge = () =>
-    latchkey.runtime.sessions
-      .purgeExpired(latchkey.runtime.now())
+    latchkey
+      .purgeExpired()
       .then((count) => {
-        if (count > 0) logger.info({ count }, "expired sessions purged");
+        if (count.sessions + count.tokens > 0) logger.info(count, "expired sessions and keys purged");
       })
-      .catch((err: unknown) => logger.warn({ err }, "purging expired sessions failed"));
+      .catch((err: unknown) => logger.warn({ err }, "purging expired sessions and keys failed"));
   void purge();
   const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
   purgeTimer.unref();

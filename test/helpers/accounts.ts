@@ -142,7 +142,7 @@ export function sessionRows(server: TestServer) {
 
 export async function countRows(
   server: TestServer,
-  table: "user" | "email_address" | "session",
+  table: "user" | "email_address" | "session" | "token",
 ): Promise<number> {
   const row = await server.latchkey.runtime.store.db
     .selectFrom(table)

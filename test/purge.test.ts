@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countRows, insertUser, loginClient } from "./helpers/accounts.js";
+import { Client, startLatchkey, type TestServer } from "./helpers/latchkey.js";
+import { dialects } from "./helpers/stores.js";
+
+/** latchkey.purgeExpired(): what `latchkey serve` runs every ten minutes. */
+describe.each(dialects)("purging expired rows (%s)", (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startLatchkey(dialect, { sessions: { idleTimeout: 3600, maxAge: 7200 } });
+  });
+  afterAll(() => server.close());
+
+  it("deletes sessions and mailed keys past their expiry, and nothing live", async () => {
+    const user = await insertUser(server);
+    await loginClient(server, Client.APP, user);
+    const anonymous = server.client(Client.APP);
+    await anonymous.post("/auth/password/request", { email: user.email });
+    expect(await countRows(server, "session")).toBe(1);
+    expect(await countRows(server, "token")).toBe(1);
+
+    expect(await server.latchkey.purgeExpired()).toEqual({ sessions: 0, tokens: 0 });
+    const live = await loginClient(server, Client.BROWSER, user);
+    server.advance(3601 * 1000);
+    // Both the idle sessions and the reset key (valid 3 days) are judged at the new time.
+    expect((await server.latchkey.purgeExpired()).sessions).toBe(2);
+    expect(await countRows(server, "token")).toBe(1);
+    server.advance(3 * 86_400 * 1000);
+    expect((await server.latchkey.purgeExpired()).tokens).toBe(1);
+    expect((await live.get("/auth/session")).status).toBe(401);
+  });
+});
