@@ -36,6 +36,12 @@ interface Measured {
 async function startServer(): Promise<{ fixtures: Fixtures; stop(): void }> {
   const child = fork(fileURLToPath(new URL("./server.ts", import.meta.url)), {
     execArgv: ["--import", "tsx"],
+    // One libuv worker per core, as the README advises for production: hashes use every core
+    // without surplus threads taking CPU share from the event loop.
+    env: {
+      ...process.env,
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(availableParallelism()),
+    },
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const lines = createInterface({ input: child.stdout! });
