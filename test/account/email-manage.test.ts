@@ -238,6 +238,16 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
       ]);
     });
 
+    it("POST notifies the primary address that another was added (account.emailNotifications)", async () => {
+      const { user, c } = await loggedIn(server, kind);
+      const added = freshEmail("added");
+      expectStatus(await c.post("/account/email", { email: added }), 200);
+      const note = await server.lastMail(user.email!);
+      expect(note.subject).toContain("Email Added");
+      expect(note.text).toContain(added);
+      expect((await server.lastMail(added)).subject).toContain("Confirm");
+    });
+
     it("DELETE removes a secondary address and notifies the primary (§7 30); the primary stays", async () => {
       const { user, c } = await loggedIn(server, kind);
       const extra = freshEmail("extra");

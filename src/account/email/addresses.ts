@@ -90,7 +90,7 @@ export async function hasVerifiedEmail(
 export async function notify(
   ctx: Context,
   to: string | null | undefined,
-  template: "email_deleted" | "email_changed",
+  template: "email_added" | "email_deleted" | "email_changed",
   params: { email?: string; from?: string; to?: string },
 ): Promise<void> {
   if (!ctx.options.account.emailNotifications || !to) return;

@@ -179,6 +179,8 @@ async function addAddress(ctx: Context, user: UserRecord, body: Record<string, u
     return badRequest([emailError("duplicate_email", messages.duplicate_email)]);
   }
   await mailVerificationLink(ctx, user.id, email, false);
+  // The account's owner learns of the new address at the one already proven.
+  if (user.email !== email) await notify(ctx, user.email, "email_added", { email });
   return ok(await listAddresses(ctx, user.id));
 }
 
