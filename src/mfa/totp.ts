@@ -196,8 +196,11 @@ export async function deactivateTotp(ctx: Context): Promise<Result> {
   if (active) {
     const reauth = await requireReauthentication(ctx);
     if (reauth) return reauth;
-    await ctx.db.deleteFrom("authenticator").where("id", "=", active.id).execute();
-    await deleteDanglingRecoveryCodes(ctx.db, user.id);
+    // Recovery codes without a second factor left would be a dangling authenticator.
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("authenticator").where("id", "=", active.id).execute();
+      await deleteDanglingRecoveryCodes(trx, user.id);
+    });
   }
   return ok();
 }

@@ -1,7 +1,8 @@
-import { type CompiledQuery, sql } from "kysely";
+import { type CompiledQuery, type Kysely, sql } from "kysely";
 import type { UserRecord } from "../account/users.js";
 import { sha256 } from "../core/crypto.js";
 import type { Store } from "../store/database.js";
+import type { Database } from "../store/tables.js";
 import { Session, type SessionData } from "./session.js";
 
 export interface SessionLifetimes {
@@ -200,8 +201,13 @@ export class SessionStore {
   }
 
   /** Ends every session of a user, optionally keeping one (password change, admin action). */
-  async deleteForUser(userId: number, exceptRowId?: number | null): Promise<void> {
-    let q = this.store.db.deleteFrom("session").where("user_id", "=", userId);
+  async deleteForUser(
+    userId: number,
+    exceptRowId?: number | null,
+    /** A transaction to run in, when the deletion goes with other writes. */
+    db: Kysely<Database> = this.store.db,
+  ): Promise<void> {
+    let q = db.deleteFrom("session").where("user_id", "=", userId);
     if (exceptRowId != null) q = q.where("id", "!=", exceptRowId);
     await q.execute();
   }

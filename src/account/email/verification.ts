@@ -121,6 +121,9 @@ async function loginOnVerification(
   return authenticated(ctx);
 }
 
+/** Thrown inside the verification transaction to undo the key's claim. */
+class AddressGone extends Error {}
+
 /**
  * allauth `verify_email`: marks the address verified (storing it first in code mode, where an
  * added address waits in the session); it becomes primary when the user has none, or always with
@@ -136,6 +139,16 @@ async function confirmAddress(
   let changedFrom: AddressRow | undefined;
   try {
     const outcome = await ctx.db.transaction().execute(async (trx) => {
+      if (target.tokenId !== undefined) {
+        // Claim the link key first: of two concurrent uses, only one finds it unused.
+        const claimed = await trx
+          .updateTable("token")
+          .set({ used_at: now })
+          .where("id", "=", target.tokenId)
+          .where("used_at", "is", null)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) return "gone" as const;
+      }
       const rows = await trx
         .selectFrom("email_address")
         .selectAll()
@@ -146,7 +159,7 @@ async function confirmAddress(
       let address = rows.find((r) => r.email_lower === emailLower);
       if (!address) {
         // A link key's address was removed meanwhile; a code's was never stored.
-        if (target.tokenId !== undefined) return "gone" as const;
+        if (target.tokenId !== undefined) throw new AddressGone();
         const inserted = await trx
           .insertInto("email_address")
           .values({
@@ -189,13 +202,11 @@ async function confirmAddress(
           )
           .execute();
       }
-      if (target.tokenId !== undefined) {
-        await trx.updateTable("token").set({ used_at: now }).where("id", "=", target.tokenId).execute();
-      }
       return "ok" as const;
     });
     if (outcome !== "ok") return outcome;
   } catch (err) {
+    if (err instanceof AddressGone) return "gone";
     if (isUniqueViolation(err)) return "taken";
     throw err;
   }

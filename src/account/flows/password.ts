@@ -70,14 +70,17 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
   }
   if (errors.length > 0 || input.new_password === undefined) return badRequest(errors);
   const hadPassword = user.password !== null;
-  user.password = await ctx.rt.hasher.hash(input.new_password);
-  await setPassword(ctx.db, user.id, user.password);
+  const newHash = await ctx.rt.hasher.hash(input.new_password);
   const logsOut = ctx.options.account.logoutOnPasswordChange;
-  if (ctx.options.usersessions.endOthersOnPasswordChange) {
-    // Django ends the other sessions through the session auth hash; the current one survives
-    // (update_session_auth_hash) unless the change logs out.
-    await ctx.rt.sessions.deleteForUser(user.id, logsOut ? null : ctx.session.rowId);
-  }
+  await ctx.db.transaction().execute(async (trx) => {
+    await setPassword(trx, user.id, newHash);
+    if (ctx.options.usersessions.endOthersOnPasswordChange) {
+      // Django ends the other sessions through the session auth hash; the current one survives
+      // (update_session_auth_hash) unless the change logs out.
+      await ctx.rt.sessions.deleteForUser(user.id, logsOut ? null : ctx.session.rowId, trx);
+    }
+  });
+  user.password = newHash;
   if (ctx.options.account.emailNotifications && user.email) {
     await ctx.rt.mailer.sendTemplate(user.email, hadPassword ? "password_changed" : "password_set", {
       ip: ctx.ip,

@@ -146,11 +146,14 @@ async function resetPassword(ctx: Context, input: ResetPasswordInput): Promise<R
  */
 async function completeReset(ctx: Context, user: UserRecord, hash: string, email: string): Promise<Result> {
   const o = ctx.options;
-  await setPassword(ctx.db, user.id, hash);
+  // The new password and the end of the other sessions go together or not at all.
+  await ctx.db.transaction().execute(async (trx) => {
+    await setPassword(trx, user.id, hash);
+    if (o.usersessions.endOthersOnPasswordChange) {
+      await ctx.rt.sessions.deleteForUser(user.id, ctx.session.rowId, trx);
+    }
+  });
   await markEmailVerified(ctx, user.id, email);
-  if (o.usersessions.endOthersOnPasswordChange) {
-    await ctx.rt.sessions.deleteForUser(user.id, ctx.session.rowId);
-  }
   await clearLoginFailures(ctx, user);
   const fresh = (await findUserById(ctx.db, user.id)) ?? { ...user, password: hash };
   if (o.account.emailNotifications && fresh.email) {

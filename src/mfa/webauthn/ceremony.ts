@@ -221,9 +221,10 @@ const incorrect: AssertionResult = { ok: false, problem: "incorrect" };
 function userFromHandle(handle: unknown): number | null {
   if (typeof handle !== "string" || handle === "") return null;
   const text = Buffer.from(handle, "base64url").toString("utf8");
-  if (!/^[1-9][0-9]{0,15}$/.test(text)) return null;
+  if (!/^[1-9][0-9]{0,9}$/.test(text)) return null;
   const id = Number(text);
-  return Number.isSafeInteger(id) ? id : null;
+  // User ids are 32-bit integers (PostgreSQL serial): a larger one names nobody.
+  return id <= 2_147_483_647 ? id : null;
 }
 
 /**
