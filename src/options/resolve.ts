@@ -58,9 +58,6 @@ function checkCombinations(o: ResolvedOptions): void {
   if (fields.has("phone")) {
     throw new OptionsError("account.signupFields", '"phone" is not supported yet');
   }
-  if (!fields.has("email") && !fields.has("username")) {
-    throw new OptionsError("account.signupFields", 'needs "email" or "username"');
-  }
   if (fields.has("email2") && !fields.has("email")) {
     throw new OptionsError("account.signupFields", '"email2" requires "email"');
   }
