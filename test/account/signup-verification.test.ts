@@ -170,3 +170,30 @@ describe.each(dialects)("signup with a taken address, no hiding (%s)", (dialect)
     });
   });
 });
+
+describe.each(dialects)("signup with a taken address when a login code is required (%s)", (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startLatchkey(dialect, options(true, { loginByCode: { enabled: true, required: true } }));
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it.each(clients)(
+    "stops at login_by_code like a real signup, and no code completes it (%s client)",
+    async (kind) => {
+      const owner = await insertUser(server, { email: freshEmail("owner-code"), verified: true });
+      const real = await freshClient(server, kind);
+      const realRes = await real.post("/auth/signup", { email: freshEmail("new-code"), password: PASSWORD });
+      const decoy = await freshClient(server, kind);
+      const decoyRes = await decoy.post("/auth/signup", { email: owner.email, password: PASSWORD });
+      expect(visible(decoyRes)).toEqual(visible(realRes));
+      expect(pendingFlow(decoyRes)).toEqual({ id: "login_by_code", is_pending: true });
+      expect(visible(await decoy.get("/auth/session"))).toEqual(visible(await real.get("/auth/session")));
+      const confirm = await decoy.post("/auth/code/confirm", { code: "BCDF-GHJK" });
+      expect(confirm.status).toBe(400);
+      expect(confirm.body.errors[0].code).toBe("incorrect_code");
+    },
+  );
+});

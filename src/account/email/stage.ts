@@ -2,6 +2,7 @@ import { Flow } from "../../core/enums.js";
 import { apiError, messages } from "../../core/errors.js";
 import { badRequest, type Result, tooManyRequests } from "../../core/responses.js";
 import type { Context } from "../../http/context.js";
+import { isLoginByCodeRequired, newLoginCodeState } from "../code/stage.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import { unauthenticated } from "../auth-state.js";
@@ -125,6 +126,14 @@ export async function startDecoyVerification(ctx: Context, email: string): Promi
     state: {},
   };
   ctx.session.set(SessionKey.LOGIN, login);
+  if (isLoginByCodeRequired(ctx, login)) {
+    // A real signup would stop at the code stage first (it comes before verify_email): so does
+    // the decoy, with a code process that accepts no code.
+    login.stage = Flow.LOGIN_BY_CODE;
+    login.state[Flow.LOGIN_BY_CODE] = newLoginCodeState(ctx, email, true);
+    await mailAccountAlreadyExists(ctx, email);
+    return unauthenticated(ctx);
+  }
   if (ctx.options.account.emailVerificationByCode.enabled) {
     const process = newProcess(ctx, { email, userId: null, accountAlreadyExists: true });
     issueCode(ctx, process);
