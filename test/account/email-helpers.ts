@@ -1,6 +1,4 @@
-import { expect } from "vitest";
 import type { Client } from "../../src/core/enums.js";
-import type { ParsedEml } from "../../src/mail/eml.js";
 import type { TestClient, TestResponse } from "../helpers/client.js";
 import type { TestServer } from "../helpers/latchkey.js";
 
@@ -24,19 +22,10 @@ export async function freshClient(server: TestServer, kind: Client): Promise<Tes
   return c;
 }
 
-export function expectStatus(res: TestResponse, status: number): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body.status).toBe(status);
-}
-
 export function pendingFlow(res: TestResponse): { id: string } | undefined {
   return (res.body.data?.flows as Array<{ id: string; is_pending?: boolean }> | undefined)?.find(
     (f) => f.is_pending,
   );
-}
-
-export async function mailsTo(server: TestServer, email: string): Promise<ParsedEml[]> {
-  return (await server.mails()).filter((m) => m.to.includes(email));
 }
 
 /** The link key of the newest verification mail to an address. */

@@ -2,18 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../../src/core/enums.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { insertUser, type TestUser } from "../helpers/accounts.js";
-import { clients, type TestClient } from "../helpers/client.js";
+import { clients, expectStatus, type TestClient } from "../helpers/client.js";
 import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
-import {
-  addressRows,
-  expectStatus,
-  freshClient,
-  freshEmail,
-  linkKey,
-  mailsTo,
-  PASSWORD,
-} from "./email-helpers.js";
+import { addressRows, freshClient, freshEmail, linkKey, PASSWORD } from "./email-helpers.js";
 
 /** /account/email by link (allauth test_change_email.py; §7 items 29–36, §4.1 rows 34–38). */
 
@@ -88,7 +80,7 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
         { email: user.email, verified: true, primary: true },
         { email: added, verified: false, primary: false },
       ]);
-      const mails = await mailsTo(server, added);
+      const mails = await server.mailsTo(added);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.text).toContain("to connect it to their account");
       const verified = await c.post("/auth/email/verify", { key: await linkKey(server, added) });
@@ -160,7 +152,7 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
       const pending = freshEmail("again");
       await addRow(server, user.id, pending, false);
       expect((await c.put("/account/email", { email: pending })).body).toEqual({ status: 200 });
-      expect(await mailsTo(server, pending)).toHaveLength(1);
+      expect(await server.mailsTo(pending)).toHaveLength(1);
       expect((await c.put("/account/email", { email: freshEmail() })).body).toEqual({
         status: 400,
         errors: [UNKNOWN],
@@ -348,7 +340,7 @@ describe.each(dialects)("/account/email options (%s)", (dialect) => {
       const added = freshEmail("l");
       expectStatus(await c.post("/account/email", { email: added }), 200);
       expect((await c.put("/account/email", { email: added })).body).toEqual({ status: 403 });
-      expect(await mailsTo(limited, added)).toHaveLength(1);
+      expect(await limited.mailsTo(added)).toHaveLength(1);
       expectStatus(await c.get("/account/email"), 200);
       expect((await c.get("/account/email")).body).toEqual({ status: 429 });
       expect((await c.post("/account/email", { email: freshEmail() })).body).toEqual({ status: 429 });

@@ -2,16 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "../../src/core/enums.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { insertUser } from "../helpers/accounts.js";
-import { clients, type TestClient } from "../helpers/client.js";
+import { clients, expectStatus, type TestClient } from "../helpers/client.js";
 import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   addressRows,
-  expectStatus,
   freshClient,
   freshEmail,
   mailedCode,
-  mailsTo,
   markLoggedInBefore,
   PASSWORD,
   pendingFlow,
@@ -70,7 +68,7 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
     it("signup: the code mail, GET info, POST logs in whatever loginOnEmailConfirmation says (§7 25)", async () => {
       const { c, email } = await signUp(server, kind);
-      const mails = await mailsTo(server, email);
+      const mails = await server.mailsTo(email);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.text).toContain("to register an account");
       const code = await mailedCode(server, email);
@@ -155,7 +153,7 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       const third = await mailedCode(server, email);
       expect(third).not.toBe(second);
       expect((await c.post("/auth/email/verify/resend")).body).toEqual({ status: 409 });
-      expect(await mailsTo(server, email)).toHaveLength(3);
+      expect(await server.mailsTo(email)).toHaveLength(3);
       expect((await c.post("/auth/email/verify", { key: first })).body).toEqual(INCORRECT);
       expectStatus(await c.post("/auth/email/verify", { key: third }), 200);
     });
@@ -366,7 +364,7 @@ describe.each(dialects)("verification by code under the confirm_email limit (%s)
       const { c, email } = await signUp(server, kind);
       const code = await mailedCode(server, email);
       expect((await c.post("/auth/email/verify/resend")).body).toEqual({ status: 429 });
-      expect(await mailsTo(server, email)).toHaveLength(1);
+      expect(await server.mailsTo(email)).toHaveLength(1);
       expectStatus(await c.post("/auth/email/verify", { key: code }), 200);
     });
 
@@ -378,7 +376,7 @@ describe.each(dialects)("verification by code under the confirm_email limit (%s)
       expectStatus(await c.post("/account/email", { email: added }), 200);
       expect((await c.put("/account/email", { email: added })).body).toEqual({ status: 403 });
       expect((await c.post("/account/email", { email: added })).body).toEqual({ status: 429 });
-      expect(await mailsTo(server, added)).toHaveLength(1);
+      expect(await server.mailsTo(added)).toHaveLength(1);
     });
 
     it("a repeated login over the limit is 400 too_many_login_attempts (§7 22)", async () => {
@@ -421,7 +419,7 @@ describe.each(dialects)("verification by code under the confirm_email limit (%s)
       const decoy = await d.post("/auth/signup", { email, password: PASSWORD });
       expectStatus(decoy, 401);
       expect(decoy.body.data.flows).toEqual(ANONYMOUS);
-      expect(await mailsTo(server, email)).toHaveLength(1);
+      expect(await server.mailsTo(email)).toHaveLength(1);
     });
   });
 });

@@ -2,16 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { insertUser } from "../helpers/accounts.js";
-import { clients } from "../helpers/client.js";
+import { clients, expectStatus } from "../helpers/client.js";
 import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   addressRows,
-  expectStatus,
   freshClient,
   freshEmail,
   linkKey,
-  mailsTo,
   PASSWORD,
   pendingFlow,
   userIdOf,
@@ -63,7 +61,7 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
       expect(signup.body.meta.is_authenticated).toBe(false);
       if (kind === Client.APP) expect(signup.body.meta.session_token).toEqual(expect.any(String));
 
-      const mails = await mailsTo(server, email);
+      const mails = await server.mailsTo(email);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.subject).toContain("Please Confirm Your Email Address");
       expect(mails[0]!.text).toContain("to register an account");
@@ -107,12 +105,12 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
       const first = await c.post("/auth/login", { email: user.email, password: PASSWORD });
       expectStatus(first, 401);
       expect(first.body.data.flows).toEqual(PENDING);
-      expect(await mailsTo(server, user.email!)).toHaveLength(1);
+      expect(await server.mailsTo(user.email!)).toHaveLength(1);
       // The confirm_email cooldown skips the mail silently: the first key still works.
       const again = await c.post("/auth/login", { email: user.email, password: PASSWORD });
       expectStatus(again, 401);
       expect(pendingFlow(again)).toEqual({ id: "verify_email", is_pending: true });
-      expect(await mailsTo(server, user.email!)).toHaveLength(1);
+      expect(await server.mailsTo(user.email!)).toHaveLength(1);
       const verified = await c.post("/auth/email/verify", { key: await linkKey(server, user.email!) });
       expectStatus(verified, 401);
     });
@@ -296,13 +294,13 @@ describe.each(dialects)("verification optional and none (%s)", (dialect) => {
       const res = await c.post("/auth/signup", { email, password: PASSWORD });
       expectStatus(res, 200);
       expect(res.body.data.user.email).toBe(email);
-      const mails = await mailsTo(optional, email);
+      const mails = await optional.mailsTo(email);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.text).toContain("to register an account");
 
       const again = await freshClient(optional, kind);
       expectStatus(await again.post("/auth/login", { email, password: PASSWORD }), 200);
-      expect(await mailsTo(optional, email)).toHaveLength(1);
+      expect(await optional.mailsTo(email)).toHaveLength(1);
 
       // The key verifies the address for the logged-in user.
       const verified = await again.post("/auth/email/verify", { key: await linkKey(optional, email) });
@@ -316,7 +314,7 @@ describe.each(dialects)("verification optional and none (%s)", (dialect) => {
       const c = await freshClient(none, kind);
       const email = freshEmail("none");
       expectStatus(await c.post("/auth/signup", { email, password: PASSWORD }), 200);
-      expect(await mailsTo(none, email)).toHaveLength(0);
+      expect(await none.mailsTo(email)).toHaveLength(0);
     });
   });
 });

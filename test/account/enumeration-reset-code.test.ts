@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
-import { insertUser } from "../helpers/accounts.js";
-import { clients, type TestClient, type TestResponse } from "../helpers/client.js";
+import { anonymousClient, insertUser } from "../helpers/accounts.js";
+import { clients, type TestResponse } from "../helpers/client.js";
 import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
@@ -31,12 +31,6 @@ const MODES: Mode[] = [
   },
 ];
 
-async function open(server: TestServer, kind: Client): Promise<TestClient> {
-  const c = server.client(kind);
-  await c.get("/auth/session");
-  return c;
-}
-
 /** What an observer can compare: status, body (a new session token's value aside), cookie names. */
 function observable(res: TestResponse) {
   const meta = res.body?.meta ? { ...res.body.meta } : undefined;
@@ -60,14 +54,16 @@ describe.each(dialects)("no account enumeration (%s)", (dialect) => {
 
     it.each(clients)("answers a known and an unknown address alike (%s client)", async (kind) => {
       const user = await insertUser(server);
-      const known = await (await open(server, kind)).post(mode.path, { email: user.email });
-      const unknown = await (await open(server, kind)).post(mode.path, { email: `nobody-${user.email}` });
+      const known = await (await anonymousClient(server, kind)).post(mode.path, { email: user.email });
+      const unknown = await (await anonymousClient(server, kind)).post(mode.path, {
+        email: `nobody-${user.email}`,
+      });
       expect(known.status).toBeLessThan(500);
       expect(observable(unknown)).toEqual(observable(known));
       // the session state each leaves behind answers alike too
-      const knownClient = await open(server, kind);
+      const knownClient = await anonymousClient(server, kind);
       await knownClient.post(mode.path, { email: user.email });
-      const unknownClient = await open(server, kind);
+      const unknownClient = await anonymousClient(server, kind);
       await unknownClient.post(mode.path, { email: `nobody2-${user.email}` });
       expect(observable(await unknownClient.get("/auth/session"))).toEqual(
         observable(await knownClient.get("/auth/session")),

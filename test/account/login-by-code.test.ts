@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParsedEml } from "../../src/mail/eml.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
-import { expectEnvelope, insertUser, PASSWORD, type TestUser, userBody } from "../helpers/accounts.js";
+import {
+  anonymousClient,
+  expectEnvelope,
+  insertUser,
+  PASSWORD,
+  type TestUser,
+  userBody,
+} from "../helpers/accounts.js";
 import { clients, type TestClient } from "../helpers/client.js";
 import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
@@ -20,18 +27,8 @@ function wrong(code: string): string {
   return code.startsWith("B") ? `C${code.slice(1)}` : `B${code.slice(1)}`;
 }
 
-async function open(server: TestServer, kind: Client, remoteAddress?: string): Promise<TestClient> {
-  const c = server.client(kind, remoteAddress);
-  await c.get("/auth/session");
-  return c;
-}
-
 function errorsOf(res: { body: { errors?: { code: string; param?: string }[] } }) {
   return (res.body.errors ?? []).map((e) => ({ code: e.code, param: e.param }));
-}
-
-async function mailsTo(server: TestServer, to: string): Promise<ParsedEml[]> {
-  return (await server.mails()).filter((m) => m.to.includes(to));
 }
 
 async function isVerified(server: TestServer, email: string): Promise<boolean> {
@@ -74,16 +71,16 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
     it("mails one code; confirming it logs in with a code record and verifies the address", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect((await c.get("/auth/session")).body.data.flows).toEqual(IDLE);
-      const before = (await mailsTo(server, user.email!)).length;
+      const before = (await server.mailsTo(user.email!)).length;
       const requested = await c.post("/auth/code/request", { email: user.email!.toUpperCase() });
       expectEnvelope(requested);
       expect(requested.status).toBe(401);
       expect(requested.body.data).toEqual({ flows: PENDING });
       expect(requested.body.meta.is_authenticated).toBe(false);
       if (kind === Client.APP) expect(requested.body.meta.session_token).toEqual(expect.any(String));
-      const mails = await mailsTo(server, user.email!);
+      const mails = await server.mailsTo(user.email!);
       expect(mails.length).toBe(before + 1);
       expect(mails.at(-1)!.subject).toContain("Sign-In Code");
       const code = codeFrom(mails.at(-1)!);
@@ -106,7 +103,7 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
 
     it("answers 400 to wrong codes; the one that uses up maxAttempts ends the login; then 409", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
       for (let attempt = 1; attempt <= 3; attempt++) {
         const res = await c.post("/auth/code/confirm", { code: wrong(code) });
@@ -123,7 +120,7 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
     });
 
     it("answers 409 to an expired code and when nothing is pending", async () => {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect((await c.post("/auth/code/confirm", { code: "BCDF-GHJK" })).body).toEqual({ status: 409 });
       expect((await c.post("/auth/code/resend")).body).toEqual({ status: 409 });
       const user = await insertUser(server);
@@ -135,7 +132,7 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
 
     it("resends new codes up to supportsResend times; each replaces the last", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const codes = [await requestCode(server, c, user.email!)];
       for (let n = 0; n < 2; n++) {
         const res = await c.post("/auth/code/resend");
@@ -152,7 +149,7 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
     it("answers 409 when another stage is pending (mfa_authenticate after the code)", async () => {
       const user = await insertUser(server);
       await addTotp(server, user);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
       const next = await c.post("/auth/code/confirm", { code });
       expect(next.status).toBe(401);
@@ -168,16 +165,16 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
     it("gives an unknown or inactive address the same 401 and a process no code completes", async () => {
       const inactive = await insertUser(server, { isActive: false });
       for (const email of [`nobody-${kind}-${Date.now()}@example.org`, inactive.email!]) {
-        const c = await open(server, kind);
+        const c = await anonymousClient(server, kind);
         const res = await c.post("/auth/code/request", { email });
         expect(res.status).toBe(401);
         expect(res.body.data).toEqual({ flows: PENDING });
         const mail = await server.lastMail(email);
         expect(mail.subject).toContain("Password Reset Email");
         expect(mail.text).toContain(SIGNUP_URL);
-        const count = (await mailsTo(server, email)).length;
+        const count = (await server.mailsTo(email)).length;
         expect((await c.post("/auth/code/resend")).status).toBe(200);
-        expect((await mailsTo(server, email)).length).toBe(count);
+        expect((await server.mailsTo(email)).length).toBe(count);
         for (const code of ["BCDF-GHJK", "ZZZZ-ZZZZ"]) {
           expect((await c.post("/auth/code/confirm", { code })).status).toBe(400);
         }
@@ -187,7 +184,7 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
     });
 
     it("validates inputs", async () => {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect(errorsOf(await c.post("/auth/code/request", {}))).toEqual([
         { code: "required", param: "email" },
       ]);
@@ -229,7 +226,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
     const server = await start({ account: { loginByCode: { enabled: true, required: true } } });
     for (const kind of clients) {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const login = await c.post("/auth/login", { email: user.email, password: PASSWORD });
       expect(login.status).toBe(401);
       expect(login.body.data.flows).toEqual(PENDING);
@@ -243,7 +240,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
       expect(await isVerified(server, user.email!)).toBe(true);
 
       // a login that started with a code needs no second one
-      const other = await open(server, kind);
+      const other = await anonymousClient(server, kind);
       const again = await requestCode(server, other, user.email!);
       expect((await other.post("/auth/code/confirm", { code: again })).status).toBe(200);
     }
@@ -256,10 +253,10 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
     });
     for (const kind of clients) {
       const a = await insertUser(listed);
-      const ca = await open(listed, kind);
+      const ca = await anonymousClient(listed, kind);
       expect((await ca.post("/auth/login", { email: a.email, password: PASSWORD })).status).toBe(401);
       const b = await insertUser(unlisted);
-      const cb = await open(unlisted, kind);
+      const cb = await anonymousClient(unlisted, kind);
       expect((await cb.post("/auth/login", { email: b.email, password: PASSWORD })).status).toBe(200);
     }
   });
@@ -270,7 +267,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
     });
     for (const kind of clients) {
       const user = await insertUser(server, { email: null });
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const res = await c.post("/auth/login", { username: user.username, password: PASSWORD });
       expect(res.status).toBe(401);
       expect(res.body.data.flows).toEqual(IDLE);
@@ -280,7 +277,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
   it("has no request or resend route when disabled; confirm answers 409", async () => {
     const server = await start({});
     for (const kind of clients) {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect((await c.post("/auth/code/request", { email: "a@example.org" })).status).toBe(404);
       expect((await c.post("/auth/code/resend")).status).toBe(404);
       expect((await c.post("/auth/code/confirm", { code: "BCDF-GHJK" })).status).toBe(409);
@@ -291,7 +288,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
     const server = await start({ account: { loginByCode: { enabled: true } } });
     for (const kind of clients) {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       await requestCode(server, c, user.email!);
       expect((await c.post("/auth/code/resend")).status).toBe(409);
     }
@@ -301,7 +298,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
     const server = await start({ account: { loginByCode: { enabled: true, maxAttempts: 2 } } });
     for (const kind of clients) {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
       expect((await c.post("/auth/code/confirm", { code: wrong(code) })).status).toBe(400);
       expect((await c.post("/auth/code/confirm", { code: wrong(code) })).status).toBe(400);
@@ -312,7 +309,9 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
   it("reveals unknown addresses with account.preventEnumeration off", async () => {
     const server = await start({ account: { preventEnumeration: false, loginByCode: { enabled: true } } });
     for (const kind of clients) {
-      const res = await (await open(server, kind)).post("/auth/code/request", { email: "ghost@example.org" });
+      const res = await (await anonymousClient(server, kind)).post("/auth/code/request", {
+        email: "ghost@example.org",
+      });
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([
         {
@@ -331,7 +330,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
     });
     for (const [i, kind] of clients.entries()) {
       const user = await insertUser(server);
-      const c = await open(server, kind, `10.1.0.${i + 1}`);
+      const c = await anonymousClient(server, kind, `10.1.0.${i + 1}`);
       await requestCode(server, c, user.email!);
       expect((await c.post("/auth/code/resend")).status).toBe(200);
       const limited = await c.post("/auth/code/resend");

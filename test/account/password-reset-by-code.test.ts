@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParsedEml } from "../../src/mail/eml.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
-import { expectEnvelope, insertUser, loginClient, PASSWORD, userBody } from "../helpers/accounts.js";
+import {
+  anonymousClient,
+  expectEnvelope,
+  insertUser,
+  loginClient,
+  PASSWORD,
+  userBody,
+} from "../helpers/accounts.js";
 import { clients, type TestClient } from "../helpers/client.js";
 import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
@@ -21,12 +28,6 @@ function codeFrom(mail: ParsedEml): string {
   const match = /^ {4}(\S+)\s*$/m.exec(mail.text ?? "");
   if (!match) throw new Error(`no code in ${mail.text}`);
   return match[1]!;
-}
-
-async function open(server: TestServer, kind: Client, remoteAddress?: string): Promise<TestClient> {
-  const c = server.client(kind, remoteAddress);
-  await c.get("/auth/session");
-  return c;
 }
 
 function errorsOf(res: { body: { errors?: { code: string; param?: string }[] } }) {
@@ -76,7 +77,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
     it("runs the whole flow: 401 pending, code shows the user, weak password, reset, then 409", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const before = await c.get("/auth/session");
       expect(before.body.data.flows).toEqual(flows(false));
 
@@ -115,7 +116,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
       expect(replay.body).toEqual({ status: 409 });
       expect((await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: code } })).status).toBe(409);
 
-      const login = await open(server, kind);
+      const login = await anonymousClient(server, kind);
       expect((await login.post("/auth/login", { email: user.email, password: NEW_PASSWORD })).status).toBe(
         200,
       );
@@ -123,7 +124,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
 
     it("counts wrong codes by GET toward the POST: 400 until max attempts, then 409", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
       for (let attempt = 1; attempt <= 3; attempt++) {
         const res = await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: wrong(code) } });
@@ -140,7 +141,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
 
     it("counts wrong codes by POST and a missing header by GET as well", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
       const badPost = await c.post("/auth/password/reset", { key: wrong(code), password: NEW_PASSWORD });
       expect(errorsOf(badPost)).toEqual([{ code: "incorrect_code", param: "key" }]);
@@ -153,7 +154,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
 
     it("verifies the address on a POST without a GET, and a new request replaces the code", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const first = await requestCode(server, c, user.email!);
       const second = await requestCode(server, c, user.email!);
       expect(second).not.toBe(first);
@@ -166,7 +167,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
     });
 
     it("answers 409 when nothing is pending or the code timed out", async () => {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect((await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: "ABCD-EFGH" } })).body).toEqual({
         status: 409,
       });
@@ -182,9 +183,9 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
 
     it("keeps the process in the caller's session only", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
-      const stranger = await open(server, kind);
+      const stranger = await anonymousClient(server, kind);
       expect((await stranger.get("/auth/password/reset", { headers: { [KEY_HEADER]: code } })).status).toBe(
         409,
       );
@@ -192,7 +193,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
 
     it("gives an unknown address the same 401, a process no code completes, and an unknown-account mail", async () => {
       const email = `nobody-${kind}-${Date.now()}@example.org`;
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const res = await c.post("/auth/password/request", { email });
       expect(res.status).toBe(401);
       expect(res.body.data).toEqual({ flows: flows(true) });
@@ -218,7 +219,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
     });
 
     it("validates inputs", async () => {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect(errorsOf(await c.post("/auth/password/request", { email: ["a@b.c"] }))).toEqual([
         { code: "invalid", param: "email" },
       ]);
@@ -249,7 +250,7 @@ describe.each(dialects)("password reset by code, other settings (%s)", (dialect)
     for (const kind of clients) {
       const user = await insertUser(server);
       const other = await loginClient(server, kind, user);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
       const done = await c.post("/auth/password/reset", { key: code, password: NEW_PASSWORD });
       expect(done.status).toBe(200);
@@ -273,7 +274,7 @@ describe.each(dialects)("password reset by code, other settings (%s)", (dialect)
     servers.push(server);
     for (const kind of clients) {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const code = await requestCode(server, c, user.email!);
       expect((await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: wrong(code) } })).status).toBe(
         400,
@@ -293,7 +294,7 @@ describe.each(dialects)("password reset by code, other settings (%s)", (dialect)
     });
     servers.push(server);
     for (const kind of clients) {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const unknown = await c.post("/auth/password/request", { email: "ghost@example.org" });
       expect(errorsOf(unknown)).toEqual([{ code: "unknown_email", param: "email" }]);
       const user = await insertUser(server);

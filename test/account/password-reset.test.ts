@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParsedEml } from "../../src/mail/eml.js";
 import {
+  anonymousClient,
   expectEnvelope,
   insertUser,
   loginClient,
@@ -23,17 +24,6 @@ function keyFrom(mail: ParsedEml): string {
   const match = /https:\/\/app\.example\.org\/reset\/([^/\s]+)\/done/.exec(mail.text ?? "");
   if (!match) throw new Error(`no reset link in ${mail.text}`);
   return decodeURIComponent(match[1]!);
-}
-
-/** A frontend that has loaded the API once (the browser then holds its CSRF cookie). */
-async function open(server: TestServer, kind: Client, remoteAddress?: string): Promise<TestClient> {
-  const c = server.client(kind, remoteAddress);
-  await c.get("/auth/session");
-  return c;
-}
-
-async function mailsTo(server: TestServer, to: string): Promise<ParsedEml[]> {
-  return (await server.mails()).filter((m) => m.to.includes(to));
 }
 
 async function requestKey(server: TestServer, c: TestClient, email: string): Promise<string> {
@@ -70,7 +60,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
     it("mails a key that shows the user, rejects a weak password, then resets once", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const requested = await c.post("/auth/password/request", { email: user.email!.toUpperCase() });
       expectEnvelope(requested);
       expect(requested.body).toEqual({ status: 200 });
@@ -104,7 +94,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
       const replayInfo = await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: key } });
       expect(replayInfo.status).toBe(400);
 
-      const login = await open(server, kind);
+      const login = await anonymousClient(server, kind);
       expect((await login.post("/auth/login", { email: user.email, password: PASSWORD })).status).toBe(400);
       expect((await login.post("/auth/login", { email: user.email, password: NEW_PASSWORD })).status).toBe(
         200,
@@ -112,7 +102,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
     });
 
     it("answers 400 invalid_password_reset for wrong keys, and `required` without one", async () => {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       for (const key of ["nope", "x".repeat(43), "1-abc"]) {
         const get = await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: key } });
         expect(get.status).toBe(400);
@@ -139,7 +129,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
 
     it("kills keys issued before any password change (another reset, or a change)", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const first = await requestKey(server, c, user.email!);
       const second = await requestKey(server, c, user.email!);
       expect(second).not.toBe(first);
@@ -162,7 +152,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
 
     it("expires keys after account.passwordResetTimeout", async () => {
       const user = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const key = await requestKey(server, c, user.email!);
       server.advance(601_000);
       const get = await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: key } });
@@ -173,7 +163,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
       const user = await insertUser(server);
       const other = await loginClient(server, kind, user);
       expect((await other.get("/auth/session")).status).toBe(200);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const key = await requestKey(server, c, user.email!);
       expect((await c.post("/auth/password/reset", { key, password: NEW_PASSWORD })).status).toBe(401);
       const after = await other.get("/auth/session");
@@ -182,7 +172,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
 
     it("answers an unknown address like a known one and mails it the signup link", async () => {
       const email = `nobody-${kind}-${Date.now()}@example.org`;
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const res = await c.post("/auth/password/request", { email });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 200 });
@@ -194,13 +184,13 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
 
     it("ignores inactive accounts (treated as unknown)", async () => {
       const user = await insertUser(server, { isActive: false });
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect((await c.post("/auth/password/request", { email: user.email })).body).toEqual({ status: 200 });
       expect((await server.lastMail(user.email!)).text).toContain(SIGNUP_URL);
     });
 
     it("validates inputs as allauth's forms do", async () => {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       expect(errorsOf(await c.post("/auth/password/request", {}))).toEqual([
         { code: "required", param: "email" },
       ]);
@@ -248,7 +238,7 @@ describe.each(dialects)("password reset by link, other settings (%s)", (dialect)
     const server = await start({ account: { loginOnPasswordReset: true } });
     for (const kind of clients) {
       const user: TestUser = await insertUser(server);
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const key = await requestKey(server, c, user.email!);
       const done = await c.post("/auth/password/reset", { key, password: NEW_PASSWORD });
       expect(done.status).toBe(200);
@@ -265,7 +255,7 @@ describe.each(dialects)("password reset by link, other settings (%s)", (dialect)
   it("reveals unknown addresses only with account.preventEnumeration off", async () => {
     const server = await start({ account: { preventEnumeration: false } });
     for (const kind of clients) {
-      const c = await open(server, kind);
+      const c = await anonymousClient(server, kind);
       const res = await c.post("/auth/password/request", { email: "ghost@example.org" });
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([
@@ -278,13 +268,13 @@ describe.each(dialects)("password reset by link, other settings (%s)", (dialect)
       const user = await insertUser(server);
       expect((await c.post("/auth/password/request", { email: user.email })).status).toBe(200);
     }
-    expect(await mailsTo(server, "ghost@example.org")).toEqual([]);
+    expect(await server.mailsTo("ghost@example.org")).toEqual([]);
   });
 
   it("mails nobody at an unknown address without account.emailUnknownAccounts", async () => {
     const server = await start({ account: { emailUnknownAccounts: false } });
     for (const kind of clients) {
-      const res = await (await open(server, kind)).post("/auth/password/request", {
+      const res = await (await anonymousClient(server, kind)).post("/auth/password/request", {
         email: `ghost-${kind}@example.org`,
       });
       expect(res.body).toEqual({ status: 200 });
@@ -298,7 +288,7 @@ describe.each(dialects)("password reset by link, other settings (%s)", (dialect)
     });
     for (const [i, kind] of clients.entries()) {
       const user = await insertUser(server);
-      const c = await open(server, kind, `10.0.0.${i + 1}`);
+      const c = await anonymousClient(server, kind, `10.0.0.${i + 1}`);
       const key = await requestKey(server, c, user.email!);
       const again = await c.post("/auth/password/request", { email: user.email });
       expect(again.status).toBe(429);
@@ -308,7 +298,7 @@ describe.each(dialects)("password reset by link, other settings (%s)", (dialect)
       expect((await c.post("/auth/password/request", { email: `other-${kind}@example.org` })).status).toBe(
         429,
       );
-      const other = await open(server, kind, `10.0.1.${i + 1}`);
+      const other = await anonymousClient(server, kind, `10.0.1.${i + 1}`);
       expect(
         (await other.post("/auth/password/request", { email: `fresh-${kind}@example.org` })).status,
       ).toBe(200);

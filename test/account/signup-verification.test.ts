@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { countRows, insertUser } from "../helpers/accounts.js";
-import { clients, type TestResponse } from "../helpers/client.js";
+import { clients, expectStatus, type TestResponse } from "../helpers/client.js";
 import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
-import { expectStatus, freshClient, freshEmail, mailsTo, PASSWORD, pendingFlow } from "./email-helpers.js";
+import { freshClient, freshEmail, PASSWORD, pendingFlow } from "./email-helpers.js";
 
 /**
  * Signup with a taken address under enumeration prevention (issue 3 item 8; allauth
@@ -86,7 +86,7 @@ describe.each([false, true])("signup with a taken address, verification by code:
         expect(visible(await decoy.get("/auth/session"))).toEqual(visible(await real.get("/auth/session")));
 
         expect(await countRows(server, "user")).toBe(users + 1);
-        const mails = await mailsTo(server, owner.email!);
+        const mails = await server.mailsTo(owner.email!);
         expect(mails).toHaveLength(1);
         expect(mails[0]!.subject).toContain("Account Already Exists");
         expect(mails[0]!.text).toContain("an account using that email address already exists");
@@ -107,7 +107,7 @@ describe.each([false, true])("signup with a taken address, verification by code:
         if (byCode) {
           // Attempts run out as for a real signup, and resends mail nothing.
           expect((await c.post("/auth/email/verify/resend")).body).toEqual({ status: 200 });
-          expect(await mailsTo(server, owner.email!)).toHaveLength(1);
+          expect(await server.mailsTo(owner.email!)).toHaveLength(1);
           expectStatus(await c.post("/auth/email/verify", { key: "wrong" }), 400);
           expect((await c.post("/auth/email/verify", { key: "wrong" })).body).toEqual({ status: 409 });
         } else {
@@ -121,7 +121,7 @@ describe.each([false, true])("signup with a taken address, verification by code:
         const res = await c.post("/auth/signup", { email: owner.email, password: "123" });
         expectStatus(res, 400);
         expect(res.body.errors.map((e: { code: string }) => e.code)).toContain("password_too_short");
-        expect(await mailsTo(server, owner.email!)).toHaveLength(0);
+        expect(await server.mailsTo(owner.email!)).toHaveLength(0);
       });
 
       it("an unverified primary address of another account counts as taken too", async () => {
@@ -166,7 +166,7 @@ describe.each(dialects)("signup with a taken address, no hiding (%s)", (dialect)
           },
         ],
       });
-      expect(await mailsTo(s, owner.email!)).toHaveLength(0);
+      expect(await s.mailsTo(owner.email!)).toHaveLength(0);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import type { Latchkey } from "../../src/latchkey.js";
 
@@ -95,3 +96,9 @@ export class TestClient {
 }
 
 export const clients: Client[] = [Client.BROWSER, Client.APP];
+
+/** Asserts the HTTP status and the envelope's `status` agree, showing the body when they do not. */
+export function expectStatus(res: TestResponse, status: number): void {
+  expect(res.status, res.text).toBe(status);
+  expect(res.body?.status).toBe(status);
+}

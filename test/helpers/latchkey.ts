@@ -19,6 +19,8 @@ export interface TestServer {
   client(kind: Client, remoteAddress?: string): TestClient;
   /** Every mail sent so far, oldest first (the file transport writes one .eml per message). */
   mails(): Promise<ParsedEml[]>;
+  /** The mails to an address, oldest first. */
+  mailsTo(to: string): Promise<ParsedEml[]>;
   /** The newest mail to an address (throws when there is none). */
   lastMail(to: string): Promise<ParsedEml>;
   /** Moves the server's clock forward. */
@@ -42,13 +44,15 @@ export async function startLatchkey(dialect: Dialect, options: LatchkeyOptions =
     { now: () => Date.now() + offset, logger: pino({ level: process.env.LATCHKEY_TEST_LOG ?? "silent" }) },
   );
   await latchkey.ready();
+  const mailsTo = async (to: string) => (await readMailDirectory(mailDir)).filter((m) => m.to.includes(to));
   return {
     latchkey,
     dialect,
     client: (kind, remoteAddress) => new TestClient(latchkey, kind, undefined, remoteAddress),
     mails: () => readMailDirectory(mailDir),
+    mailsTo,
     async lastMail(to) {
-      const mails = (await readMailDirectory(mailDir)).filter((m) => m.to.includes(to));
+      const mails = await mailsTo(to);
       const last = mails[mails.length - 1];
       if (!last) throw new Error(`no mail to ${to}`);
       return last;

@@ -1,6 +1,5 @@
 import { Secret, TOTP } from "otpauth";
-import { expect } from "vitest";
-import type { TestClient, TestResponse } from "./client.js";
+import { expectStatus, type TestClient, type TestResponse } from "./client.js";
 import type { TestServer } from "./latchkey.js";
 
 /** A TOTP code for a base32 secret at an epoch-ms time (the server's clock: `serverNow(server)`). */
@@ -57,13 +56,6 @@ export async function verifyAllEmails(server: TestServer, email: string): Promis
     .where("email_lower", "=", email)
     .executeTakeFirstOrThrow();
   await db.updateTable("email_address").set({ verified: 1 }).where("user_id", "=", row.user_id).execute();
-}
-
-export function expectStatus(response: TestResponse, status: number): void {
-  if (response.status !== status) {
-    throw new Error(`expected ${status}, got ${response.status}: ${response.text}`);
-  }
-  expect(response.body?.status).toBe(status);
 }
 
 /** Signs up (username + email + password), returning the credentials. The client ends up logged in. */

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
-import { clients, type TestClient } from "../helpers/client.js";
+import { clients, expectStatus, type TestClient } from "../helpers/client.js";
 import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   currentCode,
-  expectStatus,
   nextStep,
   passwordLogin,
   pendingFlow,

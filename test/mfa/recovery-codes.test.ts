@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
-import { clients } from "../helpers/client.js";
+import { clients, expectStatus } from "../helpers/client.js";
 import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
-import { expectStatus, passwordLogin, pendingFlow, signUp, userWithTotp } from "../helpers/totp.js";
+import { passwordLogin, pendingFlow, signUp, userWithTotp } from "../helpers/totp.js";
 
 const STALE = 301_000;
 const CANNOT_GENERATE =

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
-import { clients } from "../helpers/client.js";
+import { clients, expectStatus } from "../helpers/client.js";
 import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   currentCode,
-  expectStatus,
   passwordLogin,
   reauthenticate,
   serverNow,
