@@ -31,6 +31,7 @@ import {
 import { tokensArea } from "./sessions/tokens/area.js";
 import { createJwtStrategy } from "./sessions/tokens/jwt.js";
 import { sessionTokenStrategy, type VerifiedAccessToken } from "./sessions/tokens/strategy.js";
+import { CodeProcessStore } from "./store/code-processes.js";
 import { openStore } from "./store/database.js";
 import { usersessionsArea } from "./usersessions/area.js";
 
@@ -53,10 +54,11 @@ export interface Latchkey {
   /** Closes the database, rate-limit store and mailer. */
   close(): Promise<void>;
   /**
-   * Deletes expired sessions and expired mailed keys, trust tokens and decoys; returns how many
-   * rows went. `latchkey serve` runs it every ten minutes; run it on a schedule when embedding.
+   * Deletes expired sessions, expired mailed keys, trust tokens and decoys, and expired code
+   * processes; returns how many rows went. `latchkey serve` runs it every ten minutes; run it on
+   * a schedule when embedding.
    */
-  purgeExpired(): Promise<{ sessions: number; tokens: number }>;
+  purgeExpired(): Promise<{ sessions: number; tokens: number; codes: number }>;
   /** Internals for tests and extensions. */
   readonly runtime: Runtime;
   /**
@@ -141,6 +143,7 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     options,
     store,
     sessions: new SessionStore(store, options.sessions),
+    codes: new CodeProcessStore(store.db),
     hasher: new PasswordHasher(options.password.hashing),
     rateLimiter: null,
     mailer,
@@ -189,7 +192,8 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
       const now = runtime.now();
       const sessions = await runtime.sessions.purgeExpired(now);
       const tokens = await store.db.deleteFrom("token").where("expires_at", "<=", now).executeTakeFirst();
-      return { sessions, tokens: Number(tokens.numDeletedRows) };
+      const codes = await runtime.codes.purgeExpired(now);
+      return { sessions, tokens: Number(tokens.numDeletedRows), codes };
     },
     async close() {
       await ready.catch(() => {});

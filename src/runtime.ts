@@ -6,6 +6,7 @@ import type { Mailer } from "./mail/index.js";
 import type { ResolvedOptions } from "./options/schema.js";
 import type { SessionStore } from "./sessions/store.js";
 import type { TokenStrategy } from "./sessions/tokens/strategy.js";
+import type { CodeProcessStore } from "./store/code-processes.js";
 import type { Store } from "./store/database.js";
 
 /** Everything a request handler may use, wired once by createLatchkey (latchkey.ts). */
@@ -13,6 +14,8 @@ export interface Runtime {
   options: ResolvedOptions;
   store: Store;
   sessions: SessionStore;
+  /** Codes mailed to people, with their attempt counters. */
+  codes: CodeProcessStore;
   hasher: PasswordHasher;
   /** null when rate limits are off. */
   rateLimiter: RateLimiter | null;

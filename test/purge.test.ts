@@ -19,7 +19,7 @@ describe.each(dialects)("purging expired rows (%s)", (dialect) => {
     expect(await countRows(server, "session")).toBe(1);
     expect(await countRows(server, "token")).toBe(1);
 
-    expect(await server.latchkey.purgeExpired()).toEqual({ sessions: 0, tokens: 0 });
+    expect(await server.latchkey.purgeExpired()).toEqual({ sessions: 0, tokens: 0, codes: 0 });
     const live = await loginClient(server, Client.BROWSER, user);
     server.advance(3601 * 1000);
     // Both the idle sessions and the reset key (valid 3 days) are judged at the new time.
@@ -28,5 +28,25 @@ describe.each(dialects)("purging expired rows (%s)", (dialect) => {
     server.advance(3 * 86_400 * 1000);
     expect((await server.latchkey.purgeExpired()).tokens).toBe(1);
     expect((await live.get("/auth/session")).status).toBe(401);
+  });
+});
+
+describe.each(dialects)("purging expired code processes (%s)", (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startLatchkey(dialect, {
+      account: { loginMethods: ["email"], loginByCode: { enabled: true, timeout: 180 } },
+    });
+  });
+  afterAll(() => server.close());
+
+  it("deletes a mailed code's process once it expired", async () => {
+    const user = await insertUser(server);
+    await server.client(Client.APP).post("/auth/code/request", { email: user.email });
+    expect(await countRows(server, "code_process")).toBe(1);
+    expect((await server.latchkey.purgeExpired()).codes).toBe(0);
+    server.advance(181 * 1000);
+    expect((await server.latchkey.purgeExpired()).codes).toBe(1);
+    expect(await countRows(server, "code_process")).toBe(0);
   });
 });

@@ -84,7 +84,7 @@ export async function buildFlows(ctx: Context): Promise<FlowObject[]> {
   if (o.account.passwordResetByCode.enabled) {
     flows.push({
       id: Flow.PASSWORD_RESET_BY_CODE,
-      is_pending: isResetByCodePending(ctx),
+      is_pending: await isResetByCodePending(ctx),
     });
   }
   return flows;

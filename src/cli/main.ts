@@ -177,7 +177,9 @@ async function serveCommand(input: LatchkeyOptions, host: string, port: number):
     latchkey
       .purgeExpired()
       .then((count) => {
-        if (count.sessions + count.tokens > 0) logger.info(count, "expired sessions and keys purged");
+        if (count.sessions + count.tokens + count.codes > 0) {
+          logger.info(count, "expired sessions, keys and codes purged");
+        }
       })
       .catch((err: unknown) => logger.warn({ err }, "purging expired sessions and keys failed"));
   void purge();

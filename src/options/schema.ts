@@ -34,6 +34,8 @@ const rateLimitActions = z
     request_login_code: rateSpec.optional(),
     confirm_email: rateSpec.optional(),
     verify_phone: rateSpec.optional(),
+    confirm_code: rateSpec.optional(),
+    login_failed_account: rateSpec.optional(),
   })
   .strict()
   .prefault({});

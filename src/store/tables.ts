@@ -12,6 +12,7 @@ export interface Database {
   token: TokenTable;
   authenticator: AuthenticatorTable;
   social_account: SocialAccountTable;
+  code_process: CodeProcessTable;
 }
 
 export interface UserTable {
@@ -82,4 +83,31 @@ export interface SocialAccountTable {
   extra_data: string;
   date_joined: number;
   last_login: number | null;
+}
+
+/**
+ * A code mailed (or texted) to a person and what it may still do: how many guesses are left,
+ * resends and changes made. Only the code's hash is kept.
+ */
+export interface CodeProcessTable {
+  id: Generated<number>;
+  /** Which process: "login_by_code", "email_verification", "password_reset". */
+  kind: string;
+  /** null for an enumeration decoy (no account behind the address). */
+  user_id: number | null;
+  /** Where the code went (an email address). */
+  recipient: string;
+  /** Hash of the current code; null for a decoy, which no code completes. */
+  code_hash: string | null;
+  /** Guesses claimed so far; a guess is claimed (atomically) before it is checked. */
+  attempts: number;
+  max_attempts: number;
+  resends: number;
+  changes: number;
+  /** JSON of the kind's own state. */
+  data: string;
+  created_at: number;
+  expires_at: number;
+  /** Set when the process was completed or aborted: it then accepts nothing. */
+  ended_at: number | null;
 }

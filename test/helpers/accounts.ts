@@ -142,7 +142,7 @@ export function sessionRows(server: TestServer) {
 
 export async function countRows(
   server: TestServer,
-  table: "user" | "email_address" | "session" | "token",
+  table: "user" | "email_address" | "session" | "token" | "code_process",
 ): Promise<number> {
   const row = await server.latchkey.runtime.store.db
     .selectFrom(table)

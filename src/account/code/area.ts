@@ -10,6 +10,7 @@ import type { ResolvedOptions } from "../../options/schema.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import { unauthenticated } from "../auth-state.js";
+import type { CodeVerification } from "../code-verification.js";
 import { authTime, completeStage, continueLogin, pendingLogin } from "../flows/login.js";
 import {
   findActiveAccountByEmail,
@@ -21,13 +22,10 @@ import {
 import { findUserById } from "../users.js";
 import {
   abortLogin,
-  issueLoginCode,
   type LoginCodeState,
   loginByCodeStage,
-  loginCodeExpired,
-  loginCodeMatches,
-  loginCodeState,
-  newLoginCodeState,
+  resumeLoginCode,
+  startLoginCode,
 } from "./stage.js";
 
 /** POST /auth/code/request. */
@@ -66,26 +64,29 @@ async function requestLoginCode(ctx: Context, input: RequestLoginCodeInput): Pro
     startedAt: ctx.now(),
     signup: false,
     email: input.email,
-    state: { [Flow.LOGIN_BY_CODE]: newLoginCodeState(ctx, input.email, user === null) },
+    state: { [Flow.LOGIN_BY_CODE]: { email: input.email } satisfies LoginCodeState },
   };
   ctx.session.set(SessionKey.LOGIN, login);
   if (user) return continueLogin(ctx, login, user);
   login.stage = Flow.LOGIN_BY_CODE;
+  await startLoginCode(ctx, login, input.email, true);
   await mailUnknownAccount(ctx, input.email);
   return unauthenticated(ctx);
 }
 
-/** The pending login and its code process, when login_by_code is the pending stage and not expired. */
-function pendingCodeLogin(ctx: Context): { login: PendingLogin; state: LoginCodeState } | null {
+/** The pending login and its code process, when login_by_code is the pending stage and the code is live. */
+async function pendingCodeLogin(
+  ctx: Context,
+): Promise<{ login: PendingLogin; process: CodeVerification } | null> {
   const login = pendingLogin(ctx);
   if (login?.stage !== Flow.LOGIN_BY_CODE) return null;
-  const state = loginCodeState(login);
-  if (!state) return null;
-  if (loginCodeExpired(ctx, state)) {
+  const process = await resumeLoginCode(ctx, login);
+  if (!process) {
+    // Expired or used up: the login goes with it (allauth `clear_login`).
     abortLogin(ctx);
     return null;
   }
-  return { login, state };
+  return { login, process };
 }
 
 /**
@@ -93,23 +94,28 @@ function pendingCodeLogin(ctx: Context): { login: PendingLogin; state: LoginCode
  * account.loginByCode.maxAttempts is still 400 but ends the login, so later ones are 409.
  */
 async function confirmLoginCode(ctx: Context, input: ConfirmLoginCodeInput): Promise<Result> {
-  const pending = pendingCodeLogin(ctx);
+  const pending = await pendingCodeLogin(ctx);
   if (!pending) return conflict();
-  const { login, state } = pending;
-  if (!loginCodeMatches(state, input.code)) {
-    state.failedAttempts += 1;
-    if (state.failedAttempts >= ctx.options.account.loginByCode.maxAttempts) abortLogin(ctx);
-    else ctx.session.touch();
+  const { login, process } = pending;
+  const guess = await process.guess(ctx, input.code);
+  if (guess.result === "spent") {
+    abortLogin(ctx);
+    return conflict();
+  }
+  if (guess.result === "incorrect") {
+    if (guess.lastAttempt) abortLogin(ctx);
     return badRequest([apiError("incorrect_code", messages.incorrect_code, "code")]);
   }
+  // Of two concurrent right guesses only one logs in.
+  if (!(await process.finish(ctx))) return conflict();
   const user = await findUserById(ctx.db, login.userId);
   if (!user?.isActive) {
     abortLogin(ctx);
     return unauthenticated(ctx);
   }
   // The code reached the address: it is proven (allauth `verify_email_indirectly`).
-  await markEmailVerified(ctx, user.id, state.email);
-  return completeStage(ctx, login, { method: "code", at: authTime(ctx), email: state.email });
+  await markEmailVerified(ctx, user.id, process.recipient);
+  return completeStage(ctx, login, { method: "code", at: authTime(ctx), email: process.recipient });
 }
 
 /**
@@ -117,14 +123,15 @@ async function confirmLoginCode(ctx: Context, input: ConfirmLoginCodeInput): Pro
  * account.loginByCode.supportsResend times. A decoy spends the same work and mails nothing.
  */
 async function resendLoginCode(ctx: Context): Promise<Result> {
-  const pending = pendingCodeLogin(ctx);
+  const pending = await pendingCodeLogin(ctx);
   if (!pending) return conflict();
-  const { state } = pending;
-  if (state.resendCount >= ctx.options.account.loginByCode.supportsResend) return conflict();
-  if (!(await ctx.rateLimit("request_login_code", state.email))) return tooManyRequests();
-  const code = issueLoginCode(ctx, state);
-  state.resendCount += 1;
-  if (!state.decoy) await ctx.rt.mailer.sendTemplate(state.email, "login_code", { code });
+  const { process } = pending;
+  const limit = ctx.options.account.loginByCode.supportsResend;
+  if (process.resends >= limit) return conflict();
+  if (!(await ctx.rateLimit("request_login_code", process.recipient))) return tooManyRequests();
+  const code = await process.resend(ctx, limit);
+  if (code === null) return conflict();
+  if (!process.decoy) await ctx.rt.mailer.sendTemplate(process.recipient, "login_code", { code });
   return ok();
 }
 
@@ -147,6 +154,7 @@ function loginByCodeRoutes(o: ResolvedOptions): Route[] {
       path: "/auth/code/confirm",
       summary: "Confirm a login code",
       input: ConfirmLoginCodeInput,
+      rateLimit: "confirm_code",
       handler: confirmLoginCode,
     }),
     ...(enabled

@@ -1,26 +1,17 @@
 import { Flow } from "../../core/enums.js";
-import { generateUserCode } from "../../core/usercode.js";
 import type { Context } from "../../http/context.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
+import { CodeVerification } from "../code-verification.js";
 import type { Stage } from "../stages.js";
-import { hashUserCode, userCodeMatchesHash } from "./codes.js";
 
 /**
- * The state of a login-by-code process (allauth `LoginCodeVerificationProcess`), kept in the
- * pending login under `state.login_by_code`.
+ * What the pending login keeps of its login-by-code process, under `state.login_by_code`: the
+ * address, and (once a code was mailed) the process that holds the code and its attempt count.
  */
 export interface LoginCodeState {
-  /** Where the code goes, and the address the `code` record names. */
   email: string;
-  /** Hash of the current code; null until one is mailed, and always for a decoy. */
-  codeHash: string | null;
-  /** Epoch ms; the code dies after account.loginByCode.timeout (resends do not extend it). */
-  startedAt: number;
-  failedAttempts: number;
-  resendCount: number;
-  /** A decoy for an unknown address: accepts no code, mails nothing on resend. */
-  decoy: boolean;
+  process?: number;
 }
 
 /** The login's code process, if one was started. */
@@ -28,24 +19,29 @@ export function loginCodeState(login: PendingLogin): LoginCodeState | undefined 
   return login.state[Flow.LOGIN_BY_CODE] as LoginCodeState | undefined;
 }
 
-export function newLoginCodeState(ctx: Context, email: string, decoy: boolean): LoginCodeState {
-  return { email, codeHash: null, startedAt: ctx.now(), failedAttempts: 0, resendCount: 0, decoy };
-}
-
-/** A new code for the process; returns it for mailing (the state keeps only its hash). */
-export function issueLoginCode(ctx: Context, state: LoginCodeState): string {
-  const code = generateUserCode(ctx.options.account.userCodeFormat);
-  if (!state.decoy) state.codeHash = hashUserCode(code);
+/**
+ * Starts the login's code process and returns the code to mail. A decoy (for an unknown address)
+ * gets a process no code completes, so its later answers are those of a real one.
+ */
+export async function startLoginCode(
+  ctx: Context,
+  login: PendingLogin,
+  email: string,
+  decoy: boolean,
+): Promise<string> {
+  const { process, code } = await CodeVerification.start(ctx, "login_by_code", {
+    userId: decoy ? null : login.userId,
+    recipient: email,
+    decoy,
+  });
+  login.state[Flow.LOGIN_BY_CODE] = { email, process: process.id } satisfies LoginCodeState;
   ctx.session.touch();
   return code;
 }
 
-export function loginCodeMatches(state: LoginCodeState, given: string): boolean {
-  return userCodeMatchesHash(state.decoy ? null : state.codeHash, given);
-}
-
-export function loginCodeExpired(ctx: Context, state: LoginCodeState): boolean {
-  return ctx.now() - state.startedAt > ctx.options.account.loginByCode.timeout * 1000;
+/** The live code process of a login, or null (none, spent, expired). */
+export function resumeLoginCode(ctx: Context, login: PendingLogin): Promise<CodeVerification | null> {
+  return CodeVerification.resume(ctx, "login_by_code", loginCodeState(login)?.process);
 }
 
 /** Ends the whole pending login (allauth `clear_login`): expiry, exhausted attempts, no address. */
@@ -78,18 +74,14 @@ export const loginByCodeStage: Stage = {
     return loginCodeState(login) !== undefined || isLoginByCodeRequired(ctx, login);
   },
   async start(ctx, login, user) {
-    let state = loginCodeState(login);
-    if (!state) {
-      if (!user.email) {
-        abortLogin(ctx);
-        return;
-      }
-      state = newLoginCodeState(ctx, user.email, false);
-      login.state[Flow.LOGIN_BY_CODE] = state;
+    const state = loginCodeState(login);
+    if (state?.process !== undefined) return;
+    const email = state?.email ?? user.email;
+    if (!email) {
+      abortLogin(ctx);
+      return;
     }
-    if (state.codeHash === null) {
-      const code = issueLoginCode(ctx, state);
-      await ctx.rt.mailer.sendTemplate(state.email, "login_code", { code });
-    }
+    const code = await startLoginCode(ctx, login, email, false);
+    await ctx.rt.mailer.sendTemplate(email, "login_code", { code });
   },
 };

@@ -8,6 +8,7 @@ import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import { isUniqueViolation } from "../../store/database.js";
 import { isRecentlyAuthenticated, reauthenticationRequired, unauthenticated } from "../auth-state.js";
+import type { CodeVerification } from "../code-verification.js";
 import { findUserByEmail, findUserById, type UserRecord } from "../users.js";
 import {
   type AddressResponse,
@@ -22,12 +23,11 @@ import { EmailInput, MarkPrimaryEmailInput } from "./inputs.js";
 import { EMAIL_VERIFICATION_KIND } from "./keys.js";
 import {
   abortProcess,
+  accountAlreadyExists,
   canResend,
-  type EmailVerificationProcess,
-  issueCode,
-  newProcess,
   persistProcess,
   resumeProcess,
+  startEmailVerification,
 } from "./process.js";
 import { didUserLogin, mailProcessCode, mailVerificationLink, mayMailVerification } from "./send.js";
 import { resendCode } from "./verification.js";
@@ -38,7 +38,7 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 interface Caller {
   user: UserRecord;
   /** Set for an anonymous caller changing the address of a pending signup verification. */
-  signupProcess: EmailVerificationProcess | null;
+  signupProcess: CodeVerification | null;
 }
 
 const emailError = (code: Parameters<typeof apiError>[0], message: string) =>
@@ -77,7 +77,7 @@ export async function manageEmail(ctx: Context, method: Method, body: unknown): 
 async function resolveCaller(ctx: Context, method: Method): Promise<Caller | Result> {
   if (ctx.user) return { user: ctx.user, signupProcess: null };
   if (method !== "POST") return unauthenticated(ctx);
-  const process = resumeProcess(ctx);
+  const process = await resumeProcess(ctx);
   if (!process || !(await canChange(ctx, process))) return conflict();
   const user = await findUserById(ctx.db, process.userId!);
   if (!user) return conflict();
@@ -88,8 +88,8 @@ async function resolveCaller(ctx: Context, method: Method): Promise<Caller | Res
  * allauth `EmailVerificationProcess.can_change`: within the change count, and only for a user
  * who never logged in (a signup). The decoy of a taken address has no user, so it cannot change.
  */
-async function canChange(ctx: Context, process: EmailVerificationProcess): Promise<boolean> {
-  if (process.changeCount >= ctx.options.account.emailVerificationSupportsChange) return false;
+async function canChange(ctx: Context, process: CodeVerification): Promise<boolean> {
+  if (process.changes >= ctx.options.account.emailVerificationSupportsChange) return false;
   if (process.userId === null) return false;
   return !(await didUserLogin(ctx, process.userId));
 }
@@ -101,14 +101,14 @@ async function canChange(ctx: Context, process: EmailVerificationProcess): Promi
 async function listAddresses(ctx: Context, userId: number): Promise<AddressResponse[]> {
   const rows = await userAddresses(ctx.db, userId);
   const list = rows.map(addressResponse);
-  const process = resumeProcess(ctx);
+  const process = await resumeProcess(ctx);
   if (
     process &&
     process.userId === userId &&
-    !process.accountAlreadyExists &&
-    !rows.some((r) => r.email_lower === process.email.toLowerCase())
+    !accountAlreadyExists(process) &&
+    !rows.some((r) => r.email_lower === process.recipient.toLowerCase())
   ) {
-    list.push({ email: process.email, verified: false, primary: false });
+    list.push({ email: process.recipient, verified: false, primary: false });
   }
   return list;
 }
@@ -150,9 +150,13 @@ async function addAddress(ctx: Context, user: UserRecord, body: Record<string, u
   if (reauth) return reauth;
 
   if (o.emailVerificationByCode.enabled) {
-    const process = newProcess(ctx, { email, userId: user.id, accountAlreadyExists: false });
-    const code = issueCode(ctx, process);
-    if (!(await mailProcessCode(ctx, process, code))) return tooManyRequests();
+    if (!(await mayMailVerification(ctx, email))) return tooManyRequests();
+    const { process, code } = await startEmailVerification(ctx, {
+      email,
+      userId: user.id,
+      accountAlreadyExists: false,
+    });
+    await mailProcessCode(ctx, process, code);
     persistProcess(ctx, process);
     return ok(await listAddresses(ctx, user.id));
   }
@@ -205,13 +209,13 @@ async function blockedByMfa(ctx: Context, user: UserRecord): Promise<boolean> {
 async function changeSignupAddress(
   ctx: Context,
   user: UserRecord,
-  process: EmailVerificationProcess,
+  process: CodeVerification,
   body: Record<string, unknown>,
 ): Promise<Result> {
   const parsed = parseInput(EmailInput, body);
   if (!parsed.ok) return badRequest(parsed.errors);
   const email = parsed.value.email;
-  if (email === process.email.toLowerCase()) {
+  if (email === process.recipient.toLowerCase()) {
     return badRequest([emailError("same_as_current", messages.same_as_current)]);
   }
   const holder = await findUserByEmail(ctx.db, email);
@@ -230,15 +234,16 @@ async function changeSignupAddress(
       taken = true;
     }
   }
-  const next: EmailVerificationProcess = {
-    ...process,
-    email,
-    accountAlreadyExists: taken,
-    changeCount: process.changeCount + 1,
-  };
-  const code = issueCode(ctx, next);
-  await mailProcessCode(ctx, next, code, { limitChecked: true });
-  persistProcess(ctx, next);
+  const code = await process.change(ctx, {
+    recipient: email,
+    limit: ctx.options.account.emailVerificationSupportsChange,
+    decoy: taken,
+    data: { accountAlreadyExists: taken },
+  });
+  // A concurrent change used up the count.
+  if (code === null) return conflict();
+  await mailProcessCode(ctx, process, code);
+  persistProcess(ctx, process);
   const login = ctx.session.get<PendingLogin>(SessionKey.LOGIN);
   if (login && login.userId === user.id) {
     login.email = email;
@@ -302,7 +307,7 @@ async function resendVerification(
   if (ctx.options.account.emailVerificationByCode.enabled) {
     const parsed = parseInput(EmailInput, body);
     if (!parsed.ok) return badRequest(parsed.errors);
-    const process = resumeProcess(ctx);
+    const process = await resumeProcess(ctx);
     if (!process) return badRequest([unknownEmail()]);
     if (!canResend(ctx, process)) return forbidden();
     return (await resendCode(ctx, process)) ? ok() : forbidden();
@@ -377,12 +382,12 @@ async function deleteAddress(ctx: Context, user: UserRecord, body: Record<string
   if (errors.length > 0) return badRequest(errors);
   const rows = await userAddresses(ctx.db, user.id);
   if (!address) {
-    const process = resumeProcess(ctx);
-    const pending = process && process.userId === user.id && process.email.toLowerCase() === email;
+    const process = await resumeProcess(ctx);
+    const pending = process && process.userId === user.id && process.recipient.toLowerCase() === email;
     if (!pending) return badRequest([unknownEmail()]);
     const reauth = await reauthenticationGate(ctx);
     if (reauth) return reauth;
-    abortProcess(ctx);
+    await abortProcess(ctx, process);
     return ok(await listAddresses(ctx, user.id));
   }
   if (!canDelete(ctx, address, rows)) {

@@ -19,6 +19,7 @@ export function emailRoutes(): Route[] {
       method: "GET",
       path: "/auth/email/verify",
       summary: "Get email verification information",
+      rateLimit: "confirm_code",
       handler: (ctx) =>
         verifyEmail(ctx, "GET", { key: ctx.request.headers.get("x-email-verification-key") ?? "" }),
     }),
@@ -26,6 +27,7 @@ export function emailRoutes(): Route[] {
       method: "POST",
       path: "/auth/email/verify",
       summary: "Verify an email",
+      rateLimit: "confirm_code",
       handler: (ctx, body: unknown) => verifyEmail(ctx, "POST", body),
     }),
     route({

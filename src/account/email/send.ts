@@ -1,6 +1,7 @@
 import type { Context } from "../../http/context.js";
+import type { CodeVerification } from "../code-verification.js";
 import { issueVerificationKey } from "./keys.js";
-import type { EmailVerificationProcess } from "./process.js";
+import { accountAlreadyExists } from "./process.js";
 
 /**
  * allauth's `confirm_email` rate limit, keyed by the address: one verification mail per
@@ -70,28 +71,27 @@ export async function mailAccountAlreadyExists(ctx: Context, email: string): Pro
 }
 
 /**
- * Code mode: mails the process's current code. A user who never logged in gets the signup
- * wording. For an address of another account the account-already-exists mail goes instead
- * (nothing on resends). False when the confirm_email limit is reached: in code mode the caller
- * must fail, since the session's code would be one nobody received.
+ * Code mode: mails the process's current code (callers check the confirm_email limit first: in
+ * code mode a refusal must fail the request, since the session's code would be one nobody
+ * received). A user who never logged in gets the signup wording. For an address of another
+ * account the account-already-exists mail goes instead (nothing on resends).
  */
 export async function mailProcessCode(
   ctx: Context,
-  process: EmailVerificationProcess,
+  process: CodeVerification,
   code: string,
-  opts: { resend?: boolean; limitChecked?: boolean } = {},
-): Promise<boolean> {
-  if (!opts.limitChecked && !(await mayMailVerification(ctx, process.email))) return false;
-  if (process.userId === null || process.accountAlreadyExists) {
-    if (!opts.resend) await mailAccountAlreadyExists(ctx, process.email);
-    return true;
+  opts: { resend?: boolean } = {},
+): Promise<void> {
+  const email = process.recipient;
+  if (process.userId === null || accountAlreadyExists(process)) {
+    if (!opts.resend) await mailAccountAlreadyExists(ctx, email);
+    return;
   }
   const user = await mailUser(ctx, process.userId);
-  if (!user) return true;
+  if (!user) return;
   await ctx.rt.mailer.sendTemplate(
-    process.email,
+    email,
     user.loggedInBefore ? "email_confirmation_code" : "email_confirmation_code_signup",
-    { code, userDisplay: userDisplay(user, process.email) },
+    { code, userDisplay: userDisplay(user, email) },
   );
-  return true;
 }

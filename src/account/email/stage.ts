@@ -5,12 +5,12 @@ import type { Context } from "../../http/context.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import { unauthenticated } from "../auth-state.js";
-import { isLoginByCodeRequired, newLoginCodeState } from "../code/stage.js";
+import { isLoginByCodeRequired, startLoginCode } from "../code/stage.js";
 import type { Stage } from "../stages.js";
 import type { UserRecord } from "../users.js";
 import { type AddressRow, hasVerifiedEmail, userAddresses } from "./addresses.js";
 import { issueDecoyVerificationKey } from "./keys.js";
-import { issueCode, newProcess, persistProcess } from "./process.js";
+import { persistProcess, startEmailVerification } from "./process.js";
 import {
   mailAccountAlreadyExists,
   mailProcessCode,
@@ -78,9 +78,13 @@ async function sendAtLogin(ctx: Context, login: PendingLogin, user: UserRecord):
     await mailVerificationLink(ctx, user.id, address.email, login.signup);
     return undefined;
   }
-  const process = newProcess(ctx, { email: address.email, userId: user.id, accountAlreadyExists: false });
-  const code = issueCode(ctx, process);
-  if (!(await mailProcessCode(ctx, process, code))) return refusal(ctx, login);
+  if (!(await mayMailVerification(ctx, address.email))) return refusal(ctx, login);
+  const { process, code } = await startEmailVerification(ctx, {
+    email: address.email,
+    userId: user.id,
+    accountAlreadyExists: false,
+  });
+  await mailProcessCode(ctx, process, code);
   persistProcess(ctx, process);
   return undefined;
 }
@@ -130,14 +134,18 @@ export async function startDecoyVerification(ctx: Context, email: string): Promi
     // A real signup would stop at the code stage first (it comes before verify_email): so does
     // the decoy, with a code process that accepts no code.
     login.stage = Flow.LOGIN_BY_CODE;
-    login.state[Flow.LOGIN_BY_CODE] = newLoginCodeState(ctx, email, true);
+    await startLoginCode(ctx, login, email, true);
     await mailAccountAlreadyExists(ctx, email);
     return unauthenticated(ctx);
   }
   if (ctx.options.account.emailVerificationByCode.enabled) {
-    const process = newProcess(ctx, { email, userId: null, accountAlreadyExists: true });
-    issueCode(ctx, process);
-    if (!(await mailProcessCode(ctx, process, ""))) return refusal(ctx, login);
+    if (!(await mayMailVerification(ctx, email))) return refusal(ctx, login);
+    const { process, code } = await startEmailVerification(ctx, {
+      email,
+      userId: null,
+      accountAlreadyExists: true,
+    });
+    await mailProcessCode(ctx, process, code);
     persistProcess(ctx, process);
   } else {
     await issueDecoyVerificationKey(ctx);

@@ -7,22 +7,21 @@ import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import { isUniqueViolation } from "../../store/database.js";
 import { authenticated, unauthenticated } from "../auth-state.js";
+import type { CodeVerification } from "../code-verification.js";
 import { completeStage, pendingLogin } from "../flows/login.js";
 import { findUserById, serializeUser } from "../users.js";
 import { type AddressRow, notify, verifiedByAnotherAccount } from "./addresses.js";
 import { VerifyEmailInput } from "./inputs.js";
 import { findVerificationKey } from "./keys.js";
 import {
+  abortProcess,
+  accountAlreadyExists,
   canResend,
-  codeMatches,
-  type EmailVerificationProcess,
   finishProcess,
-  issueCode,
-  persistProcess,
   recordInvalidAttempt,
   resumeProcess,
 } from "./process.js";
-import { mailProcessCode } from "./send.js";
+import { mailProcessCode, mayMailVerification } from "./send.js";
 
 /** The staged login, when verify_email is its pending stage (allauth `LoginStageController.enter`). */
 export function verifyEmailLogin(ctx: Context): PendingLogin | null {
@@ -51,26 +50,31 @@ const keyError = (code: "incorrect_code" | "invalid_or_expired_key" | "email_tak
 export async function verifyEmail(ctx: Context, method: "GET" | "POST", body: unknown): Promise<Result> {
   const login = verifyEmailLogin(ctx);
   const byCode = ctx.options.account.emailVerificationByCode.enabled;
-  let process: EmailVerificationProcess | null = null;
+  let process: CodeVerification | null = null;
   if (byCode) {
     if (!login && !ctx.user) return conflict();
-    process = resumeProcess(ctx);
+    process = await resumeProcess(ctx);
     if (!process) return conflict();
   }
   const parsed = parseInput(VerifyEmailInput, body as Record<string, unknown>);
   if (!parsed.ok) {
-    if (process) recordInvalidAttempt(ctx, process);
+    if (process) await recordInvalidAttempt(ctx, process);
     return badRequest(parsed.errors);
   }
   const key = parsed.value.key;
 
   let target: Target;
   if (process) {
-    if (!codeMatches(process, key)) {
-      recordInvalidAttempt(ctx, process);
+    const guess = await process.guess(ctx, key);
+    if (guess.result === "spent") {
+      await abortProcess(ctx);
+      return conflict();
+    }
+    if (guess.result === "incorrect") {
+      if (guess.lastAttempt) await abortProcess(ctx);
       return keyError("incorrect_code");
     }
-    target = { userId: process.accountAlreadyExists ? null : process.userId, email: process.email };
+    target = { userId: accountAlreadyExists(process) ? null : process.userId, email: process.recipient };
   } else {
     const found = await findVerificationKey(ctx, key);
     if (!found) return keyError("invalid_or_expired_key");
@@ -78,7 +82,7 @@ export async function verifyEmail(ctx: Context, method: "GET" | "POST", body: un
   }
   const userId = target.userId;
   if (userId === null || (await verifiedByAnotherAccount(ctx.db, target.email, userId))) {
-    if (process) recordInvalidAttempt(ctx, process);
+    if (process) await recordInvalidAttempt(ctx, process);
     return keyError("email_taken");
   }
 
@@ -88,7 +92,8 @@ export async function verifyEmail(ctx: Context, method: "GET" | "POST", body: un
     return ok({ email: target.email, user: serializeUser(owner) }, { is_authenticating: login !== null });
   }
 
-  if (process) finishProcess(ctx);
+  // Of two concurrent requests with the right code only one verifies.
+  if (process && !(await finishProcess(ctx, process))) return conflict();
   const outcome = await confirmAddress(ctx, { ...target, userId });
   if (outcome === "gone") return keyError(byCode ? "incorrect_code" : "invalid_or_expired_key");
   if (outcome === "taken") return keyError("email_taken");
@@ -222,17 +227,16 @@ async function confirmAddress(
  */
 export async function resendVerificationCode(ctx: Context): Promise<Result> {
   if (!ctx.options.account.emailVerificationByCode.enabled) return conflict();
-  const process = resumeProcess(ctx);
+  const process = await resumeProcess(ctx);
   if (!process || !canResend(ctx, process)) return conflict();
   return (await resendCode(ctx, process)) ? ok() : tooManyRequests();
 }
 
-/** allauth `EmailVerificationProcess.resend`; false when the confirm_email limit blocks it. */
-export async function resendCode(ctx: Context, process: EmailVerificationProcess): Promise<boolean> {
-  const next = { ...process };
-  const code = issueCode(ctx, next);
-  if (!(await mailProcessCode(ctx, next, code, { resend: true }))) return false;
-  next.resendCount += 1;
-  persistProcess(ctx, next);
+/** allauth `EmailVerificationProcess.resend`; false when the confirm_email limit (or the resend count) blocks it. */
+export async function resendCode(ctx: Context, process: CodeVerification): Promise<boolean> {
+  if (!(await mayMailVerification(ctx, process.recipient))) return false;
+  const code = await process.resend(ctx, ctx.options.account.emailVerificationSupportsResend);
+  if (code === null) return false;
+  await mailProcessCode(ctx, process, code, { resend: true });
   return true;
 }

@@ -6,6 +6,7 @@ import { badRequest, conflict, ok, type Result, tooManyRequests } from "../../co
 import type { Context } from "../../http/context.js";
 import { route } from "../../http/route.js";
 import { authenticated, unauthenticated } from "../auth-state.js";
+import type { CodeVerification } from "../code-verification.js";
 import { authTime, beginLogin } from "../flows/login.js";
 import { passwordErrors } from "../passwords/policy.js";
 import { findUserById, serializeUser, setPassword, type UserRecord } from "../users.js";
@@ -18,9 +19,9 @@ import {
 } from "./accounts.js";
 import {
   confirmResetCode,
+  dropResetByCode,
   endResetByCode,
-  recordInvalidResetAttempt,
-  resetCodeMatches,
+  isResetConfirmed,
   resumeResetByCode,
   startResetByCode,
 } from "./by-code.js";
@@ -59,7 +60,7 @@ async function requestPassword(ctx: Context, input: RequestPasswordInput): Promi
   if (!(await ctx.rateLimit("reset_password", input.email))) return tooManyRequests();
 
   if (o.account.passwordResetByCode.enabled) {
-    const code = startResetByCode(ctx, user, input.email);
+    const code = await startResetByCode(ctx, user, input.email);
     if (code !== null) await ctx.rt.mailer.sendTemplate(input.email, "password_reset_code", { code });
     else await mailUnknownAccount(ctx, input.email);
     return authenticationResponse(ctx);
@@ -80,24 +81,47 @@ async function requestPassword(ctx: Context, input: RequestPasswordInput): Promi
   return ok();
 }
 
+/**
+ * Checks a guess at the reset code: the live process, or the answer to give. Every guess counts
+ * (GET and POST alike); the one that uses up maxAttempts ends the process, so later ones are 409.
+ */
+async function checkResetCode(
+  ctx: Context,
+  key: string,
+): Promise<{ process: CodeVerification; user: UserRecord } | Result> {
+  const process = await resumeResetByCode(ctx);
+  if (!process) return conflict();
+  if (key === "") {
+    if (!(await process.recordInvalidAttempt(ctx))) dropResetByCode(ctx);
+    return requiredKey();
+  }
+  const guess = await process.guess(ctx, key);
+  if (guess.result === "spent") {
+    dropResetByCode(ctx);
+    return conflict();
+  }
+  if (guess.result === "incorrect") {
+    if (guess.lastAttempt) dropResetByCode(ctx);
+    return incorrectCode();
+  }
+  const user = await findUserById(ctx.db, process.userId!);
+  if (!user?.isActive) {
+    await endResetByCode(ctx, process);
+    return conflict();
+  }
+  return { process, user };
+}
+
 /** GET /auth/password/reset: checks the key (or code) from the X-Password-Reset-Key header. */
 async function getResetInfo(ctx: Context): Promise<Result> {
   const key = (ctx.request.headers.get(KEY_HEADER) ?? "").trim();
   if (ctx.options.account.passwordResetByCode.enabled) {
-    const process = resumeResetByCode(ctx);
-    if (!process) return conflict();
-    if (key === "" || !resetCodeMatches(process, key)) {
-      recordInvalidResetAttempt(ctx, process);
-      return key === "" ? requiredKey() : incorrectCode();
-    }
-    const user = await findUserById(ctx.db, process.userId!);
-    if (!user?.isActive) {
-      endResetByCode(ctx);
-      return conflict();
-    }
-    if (!process.confirmed) {
-      confirmResetCode(ctx, process);
-      await markEmailVerified(ctx, user.id, process.email);
+    const checked = await checkResetCode(ctx, key);
+    if (!("process" in checked)) return checked;
+    const { process, user } = checked;
+    if (!isResetConfirmed(process)) {
+      await confirmResetCode(ctx, process);
+      await markEmailVerified(ctx, user.id, process.recipient);
     }
     return ok({ user: serializeUser((await findUserById(ctx.db, user.id)) ?? user) });
   }
@@ -111,22 +135,15 @@ async function getResetInfo(ctx: Context): Promise<Result> {
 async function resetPassword(ctx: Context, input: ResetPasswordInput): Promise<Result> {
   const o = ctx.options;
   if (o.account.passwordResetByCode.enabled) {
-    const process = resumeResetByCode(ctx);
-    if (!process) return conflict();
-    if (!resetCodeMatches(process, input.key)) {
-      recordInvalidResetAttempt(ctx, process);
-      return incorrectCode();
-    }
-    const user = await findUserById(ctx.db, process.userId!);
-    if (!user?.isActive) {
-      endResetByCode(ctx);
-      return conflict();
-    }
+    const checked = await checkResetCode(ctx, input.key);
+    if (!("process" in checked)) return checked;
+    const { process, user } = checked;
     const problems = await passwordErrors(o, input.password, user, "password");
     if (problems.length > 0) return badRequest(problems);
     const hash = await ctx.rt.hasher.hash(input.password);
-    endResetByCode(ctx);
-    return completeReset(ctx, user, hash, process.email);
+    // Of two concurrent resets with the right code only one goes through.
+    if (!(await endResetByCode(ctx, process))) return conflict();
+    return completeReset(ctx, user, hash, process.recipient);
   }
 
   const found = await findResetKey(ctx, input.key);
@@ -196,6 +213,7 @@ export const passwordResetArea: Area = {
       method: "GET",
       path: "/auth/password/reset",
       summary: "Get password reset information",
+      rateLimit: "confirm_code",
       handler: getResetInfo,
     }),
     route({

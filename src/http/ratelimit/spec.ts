@@ -15,7 +15,9 @@ export type RateLimitAction =
   | "reauthenticate"
   | "request_login_code"
   | "confirm_email"
-  | "verify_phone";
+  | "verify_phone"
+  | "confirm_code"
+  | "login_failed_account";
 
 export type RateKeyType = "ip" | "user" | "key";
 
@@ -44,6 +46,10 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitAction, string>> = Ob
   request_login_code: "20/m/ip,3/m/key",
   confirm_email: "1/180s/key",
   verify_phone: "1/30s/key,3/m/ip",
+  // Latchkey's own: every attempt at a mailed code or key, per client IP (allauth has no limit here).
+  confirm_code: "20/m/ip",
+  // Latchkey's own: failed logins of one account from anywhere, cleared by its next success.
+  login_failed_account: "100/d/key",
 });
 
 export const RATE_LIMIT_ACTIONS: readonly RateLimitAction[] = Object.freeze(

@@ -153,4 +153,34 @@ export const migrations: Record<string, VersionedMigration> = {
       );
     },
   }),
+  "0003_code_process": (ctx) => ({
+    // Codes mailed to people (login, verification, reset by code) and their attempt counters. The
+    // counters live here, not in the session, so concurrent guesses are counted atomically.
+    async up(db: Kysely<unknown>) {
+      const { t } = ctx;
+      const pk = (c: import("kysely").ColumnDefinitionBuilder) =>
+        ctx.dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey();
+      await db.schema
+        .createTable(t("code_process"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("user_id", "integer", (c) => c.references(`${t("user")}.id`).onDelete("cascade"))
+        .addColumn("recipient", "text", (c) => c.notNull())
+        .addColumn("code_hash", "text")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("max_attempts", "integer", (c) => c.notNull())
+        .addColumn("resends", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("changes", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("created_at", time(ctx), (c) => c.notNull())
+        .addColumn("expires_at", time(ctx), (c) => c.notNull())
+        .addColumn("ended_at", time(ctx))
+        .execute();
+      await db.schema
+        .createIndex(t("code_process_expires_idx"))
+        .on(t("code_process"))
+        .column("expires_at")
+        .execute();
+    },
+  }),
 };
