@@ -50,6 +50,7 @@ export type ErrorCode =
   | "password_too_common"
   | "password_entirely_numeric"
   | "password_too_similar"
+  | "password_breached"
   // mfa
   | "unverified_email"
   | "cannot_generate_recovery_codes"

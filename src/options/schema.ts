@@ -184,6 +184,21 @@ export const optionsSchema = z
         commonPasswords: z.boolean().default(true),
         /** Django NumericPasswordValidator. */
         numeric: z.boolean().default(true),
+        breached: z
+          .object({
+            /** Refuse passwords seen in data breaches (`password_breached`) at signup, change and reset, asking a k-anonymity range API: only the first 5 hex digits of the password's SHA-1 are sent. */
+            enabled: z.boolean().default(false),
+            /** Range endpoint in Have I Been Pwned's format; the 5-digit prefix is appended. */
+            url: z
+              .url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" })
+              .default("https://api.pwnedpasswords.com/range/"),
+            /** The longest a lookup may take; a lookup that times out, fails or answers other than 200 lets the password through and logs a warning. */
+            timeoutMs: z.number().int().min(1).default(1500),
+            /** How many sightings in breaches make a password refused. */
+            minCount: z.number().int().min(1).default(1),
+          })
+          .strict()
+          .prefault({}),
         /** argon2id parameters (OWASP minimum by default). Stored hashes with other parameters are rehashed at login. */
         hashing: z
           .object({

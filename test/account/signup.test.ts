@@ -259,6 +259,8 @@ describe.each(dialects)("POST /auth/signup (%s)", (dialect) => {
           "a@example.org.",
           "jürgen@example.org",
           '"a b"@example.org',
+          // Quoted local parts are refused (mail libraries rewrite them), plain as they look.
+          '"plain"@example.org',
           "a@[999.1.1.1]",
           "a@b@example.org",
         ]) {
@@ -269,7 +271,6 @@ describe.each(dialects)("POST /auth/signup (%s)", (dialect) => {
           `${unique()}@localhost`,
           `${unique()}@exämple.org`,
           `${unique()}@[192.0.2.1]`,
-          `"${unique()}"@example.org`,
           `o'${unique()}+tag@sub.example.co.uk`,
           `${unique()}@123.123.123.123`,
         ]) {

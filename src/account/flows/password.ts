@@ -66,7 +66,9 @@ export async function changePassword(ctx: Context, input: ChangePasswordInput): 
   if (input.new_password === undefined) {
     errors.push(apiError("required", messages.required, "new_password"));
   } else {
-    errors.push(...(await passwordErrors(ctx.options, input.new_password, user, "new_password")));
+    errors.push(
+      ...(await passwordErrors(ctx.options, input.new_password, user, "new_password", ctx.rt.logger)),
+    );
   }
   if (errors.length > 0 || input.new_password === undefined) return badRequest(errors);
   const hadPassword = user.password !== null;

@@ -51,6 +51,7 @@ export async function signup(ctx: Context, input: SignupInput): Promise<Result> 
         input.password,
         { username: input.username, email: input.email },
         "password",
+        ctx.rt.logger,
       )),
     );
   }

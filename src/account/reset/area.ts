@@ -138,7 +138,7 @@ async function resetPassword(ctx: Context, input: ResetPasswordInput): Promise<R
     const checked = await checkResetCode(ctx, input.key);
     if (!("process" in checked)) return checked;
     const { process, user } = checked;
-    const problems = await passwordErrors(o, input.password, user, "password");
+    const problems = await passwordErrors(o, input.password, user, "password", ctx.rt.logger);
     if (problems.length > 0) return badRequest(problems);
     const hash = await ctx.rt.hasher.hash(input.password);
     // Of two concurrent resets with the right code only one goes through.
@@ -148,7 +148,7 @@ async function resetPassword(ctx: Context, input: ResetPasswordInput): Promise<R
 
   const found = await findResetKey(ctx, input.key);
   if (!found) return invalidKey();
-  const problems = await passwordErrors(o, input.password, found.user, "password");
+  const problems = await passwordErrors(o, input.password, found.user, "password", ctx.rt.logger);
   if (problems.length > 0) return badRequest(problems);
   // Hashing before the key is claimed: a failed claim then costs a hash, never a half-done reset.
   const hash = await ctx.rt.hasher.hash(input.password);
