@@ -61,10 +61,6 @@ export class Context {
     if (!limiter) return true;
     return limiter.consume(action, { ip: this.ip, user: this.user?.id ?? null, key: key ?? null });
   }
-
-  async clearRateLimit(action: RateLimitAction, key?: string | null): Promise<void> {
-    await this.rt.rateLimiter?.clear(action, { ip: this.ip, user: this.user?.id ?? null, key: key ?? null });
-  }
 }
 
 export function newCsrfToken(): string {

@@ -1,5 +1,6 @@
 import { authenticated, unauthenticated } from "../account/auth-state.js";
 import { authTime, pendingLogin, recordAuthentication } from "../account/flows/login.js";
+import { countLoginAttempt, loginAttemptSucceeded } from "../account/flows/login-attempts.js";
 import { AuthenticatorType, Flow } from "../core/enums.js";
 import { apiError, messages } from "../core/errors.js";
 import { badRequest, type Result } from "../core/responses.js";
@@ -30,17 +31,17 @@ export async function verifyAuthenticatorCode(
 }
 
 /**
- * Checks a code under the `login_failed` limit keyed per user (`mfa-auth-user-<pk>`), as allauth
- * does: every try counts, a success clears the count. The errors belong to the `code` field.
+ * Checks a code under the failed-login limits of the user's second factors (allauth's key
+ * `mfa-auth-user-<pk>`; see login-attempts.ts). The errors belong to the `code` field.
  */
 async function checkCode(ctx: Context, userId: number, code: string): Promise<AuthenticatorRow | Result> {
-  const key = `mfa-auth-user-${userId}`;
-  if (!(await ctx.rateLimit("login_failed", key))) {
+  const account = `mfa-auth-user-${userId}`;
+  if (!(await countLoginAttempt(ctx, account))) {
     return badRequest([apiError("too_many_login_attempts", messages.too_many_login_attempts, "code")]);
   }
   const used = await verifyAuthenticatorCode(ctx, userId, code);
   if (!used) return badRequest([apiError("incorrect_code", mfaMessages.incorrect_code, "code")]);
-  await ctx.clearRateLimit("login_failed", key);
+  await loginAttemptSucceeded(ctx, account);
   return used;
 }
 

@@ -17,6 +17,21 @@ export interface ClientInfo {
   userAgent: string;
 }
 
+/**
+ * Session-data key of a short life for an anonymous session (`ShortLife`). Anonymous state is
+ * flow state with its own timeout: a session created for it alone needs no row that outlives it.
+ */
+export const SHORT_LIFE = "session.short_life";
+
+/**
+ * While the session is anonymous and holds nothing but `keys`, its row expires at `until` (epoch
+ * ms) at the latest; once it logs in or takes other state, it has the normal lifetime.
+ */
+export interface ShortLife {
+  until: number;
+  keys: string[];
+}
+
 /** `last_seen_at` is written at most this often, not on every request (DESIGN §7). */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 /** Placeholders of the precompiled load queries' parameters. */
@@ -146,9 +161,13 @@ export class SessionStore {
     return { session, user };
   }
 
-  /** Writes what the request changed: deletes a flushed row, inserts a new session, updates a changed one. */
+  /**
+   * Writes what the request changed: deletes a flushed row, inserts a new session, updates a
+   * changed one. A session that has logged in drops its short life.
+   */
   async commit(session: Session, client: ClientInfo, now: number): Promise<void> {
     const db = this.store.db;
+    if (session.userId !== null) session.delete(SHORT_LIFE);
     if (session.discardedRowId !== null) {
       await db.deleteFrom("session").where("id", "=", session.discardedRowId).execute();
       session.discardedRowId = null;
@@ -164,7 +183,7 @@ export class SessionStore {
           data: JSON.stringify(session.data),
           created_at: session.createdAt,
           last_seen_at: now,
-          expires_at: this.expiry(session.createdAt, now),
+          expires_at: this.expiry(session, now),
           ip: client.ip,
           user_agent: client.userAgent.slice(0, 512),
         })
@@ -179,7 +198,7 @@ export class SessionStore {
           user_id: session.userId,
           data: JSON.stringify(session.data),
           last_seen_at: now,
-          expires_at: this.expiry(session.createdAt, now),
+          expires_at: this.expiry(session, now),
           ip: client.ip,
           user_agent: client.userAgent.slice(0, 512),
         })
@@ -188,7 +207,7 @@ export class SessionStore {
     } else if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
       await db
         .updateTable("session")
-        .set({ last_seen_at: now, expires_at: this.expiry(session.createdAt, now) })
+        .set({ last_seen_at: now, expires_at: this.expiry(session, now) })
         .where("id", "=", session.rowId)
         .execute();
     }
@@ -196,8 +215,13 @@ export class SessionStore {
     session.modified = false;
   }
 
-  private expiry(createdAt: number, now: number): number {
-    return Math.min(now + this.lifetimes.idleTimeout * 1000, createdAt + this.lifetimes.maxAge * 1000);
+  private expiry(session: Session, now: number): number {
+    const normal = Math.min(
+      now + this.lifetimes.idleTimeout * 1000,
+      session.createdAt + this.lifetimes.maxAge * 1000,
+    );
+    const short = shortLifeEnd(session);
+    return short === null ? normal : Math.min(normal, short);
   }
 
   /** Ends every session of a user, optionally keeping one (password change, admin action). */
@@ -271,4 +295,14 @@ export class SessionStore {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/** When the session's short life ends, or null when it has the normal lifetime. */
+function shortLifeEnd(session: Session): number | null {
+  const short = session.get<ShortLife>(SHORT_LIFE);
+  if (session.userId !== null || !short || typeof short.until !== "number" || !Array.isArray(short.keys)) {
+    return null;
+  }
+  const holdsOnly = Object.keys(session.data).every((key) => key === SHORT_LIFE || short.keys.includes(key));
+  return holdsOnly ? short.until : null;
 }

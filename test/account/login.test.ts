@@ -359,7 +359,7 @@ describe.each(dialects)("POST /auth/login (%s)", (dialect) => {
           const second = await c.post("/auth/login", { username: user.username, password: "wrong" });
           expectEnvelope(second);
           expect(second.body).toEqual({ status: 400, errors: [TOO_MANY] });
-          // The key is the identifier (case-insensitively): even the right password is refused now...
+          // The key is the identifier (case-insensitively) at this address: even the right password is refused now...
           const right = await c.post("/auth/login", {
             username: user.username!.toUpperCase(),
             password: PASSWORD,

@@ -256,7 +256,7 @@ describe.each(dialects)("MFA attempt limits (%s)", (dialect) => {
         param: "code",
       },
     ]);
-    // The key is the user: reauthentication by code from another session is limited as well.
+    // The key is the user (at this address): reauthentication by code from another session is limited as well.
     const re = await setup.post("/auth/2fa/reauthenticate", { code: currentCode(server, secret) });
     expect(re.body.errors[0].code).toBe("too_many_login_attempts");
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../src/core/crypto.js";
 import { Client } from "../../src/core/enums.js";
 import { insertUser, loginClient, PASSWORD, type TestUser } from "../helpers/accounts.js";
 import { clients, expectStatus, type TestClient, type TestResponse } from "../helpers/client.js";
@@ -81,6 +82,32 @@ async function dropRecoveryCodes(server: TestServer, userId: number): Promise<vo
     .where("user_id", "=", userId)
     .where("type", "=", "recovery_codes")
     .execute();
+}
+
+/** How long a WebAuthn ceremony may take. */
+const CEREMONY_MS = 300_000;
+
+function now(server: TestServer): number {
+  return server.latchkey.runtime.now();
+}
+
+/** The session row of the client's current session token or cookie. */
+async function sessionRow(server: TestServer, client: TestClient) {
+  const token = client.client === Client.APP ? client.token : client.cookies.get("sessionid");
+  if (!token) return undefined;
+  return server.latchkey.runtime.store.db
+    .selectFrom("session")
+    .selectAll()
+    .where("token_hash", "=", sha256(token))
+    .executeTakeFirst();
+}
+
+async function sessionRowById(server: TestServer, id: number) {
+  return server.latchkey.runtime.store.db
+    .selectFrom("session")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirst();
 }
 
 async function passwordLogin(
@@ -599,6 +626,62 @@ describe.each(dialects)("WebAuthn (%s)", (dialect) => {
       expectStatus(ok, 200);
     });
 
+    it("keeps an anonymous passkey-login challenge no longer than the ceremony; a login gets the normal lifetime", async () => {
+      const { user, client, auth } = await userWithKey(server, kind, { passwordless: true });
+      expectStatus(await client.delete("/auth/session"), 401);
+      const c = server.client(kind);
+      const options = await c.get("/auth/webauthn/login");
+      expectStatus(options, 200);
+      const issuedAt = now(server);
+      const anonymous = await sessionRow(server, c);
+      expect(anonymous?.user_id).toBeNull();
+      expect(anonymous!.expires_at).toBeGreaterThan(issuedAt);
+      expect(anonymous!.expires_at).toBeLessThanOrEqual(issuedAt + CEREMONY_MS);
+
+      // A failed attempt leaves the row as short-lived as before.
+      expectStatus(await c.post("/auth/webauthn/login", { credential: { id: "x" } }), 400);
+      expect((await sessionRow(server, c))!.expires_at).toBeLessThanOrEqual(issuedAt + CEREMONY_MS);
+
+      const publicKey = (await c.get("/auth/webauthn/login")).body.data.request_options.publicKey;
+      const res = await c.post("/auth/webauthn/login", { credential: auth.authenticate(publicKey) });
+      expectStatus(res, 200);
+      const row = await sessionRow(server, c);
+      expect(row).toMatchObject({ id: anonymous!.id, user_id: user.id });
+      const { idleTimeout } = server.latchkey.options.sessions;
+      expect(row!.expires_at).toBeGreaterThanOrEqual(now(server) + idleTimeout * 1000 - 60_000);
+      expect(Object.keys(JSON.parse(row!.data))).not.toContain("session.short_life");
+      server.advance(CEREMONY_MS + 1000);
+      await server.latchkey.purgeExpired();
+      expectStatus(await c.get("/auth/session"), 200);
+    });
+
+    it("an abandoned passkey-login challenge's session is purged after five minutes", async () => {
+      const c = server.client(kind);
+      expectStatus(await c.get("/auth/webauthn/login"), 200);
+      const row = await sessionRow(server, c);
+      expect(row).toBeDefined();
+      server.advance(CEREMONY_MS - 1000);
+      await server.latchkey.purgeExpired();
+      expect(await sessionRowById(server, row!.id)).toBeDefined();
+      server.advance(2000);
+      await server.latchkey.purgeExpired();
+      expect(await sessionRowById(server, row!.id)).toBeUndefined();
+      // The app client is told its token is gone; the browser starts afresh.
+      expectStatus(await c.get("/auth/session"), kind === Client.APP ? 410 : 401);
+    });
+
+    it("a challenge in a session that holds a pending login keeps the session's normal lifetime", async () => {
+      const { user } = await userWithKey(server, kind);
+      const [c, login] = await passwordLogin(server, kind, user);
+      expectStatus(login, 401);
+      expectStatus(await c.get("/auth/webauthn/login"), 200);
+      const { idleTimeout } = server.latchkey.options.sessions;
+      expect((await sessionRow(server, c))!.expires_at).toBeGreaterThan(now(server) + CEREMONY_MS);
+      expect((await sessionRow(server, c))!.expires_at).toBeGreaterThanOrEqual(
+        now(server) + idleTimeout * 1000 - 60_000,
+      );
+    });
+
     it("answers 401 to a passkey login of an inactive user", async () => {
       const { user, client, auth } = await userWithKey(server, kind, { passwordless: true });
       expectStatus(await client.delete("/auth/session"), 401);
@@ -799,6 +882,41 @@ describe.each(dialects)("Passkey signup (%s)", (dialect) => {
       else expect(res.body.meta).toBeUndefined();
     });
   });
+});
+
+describe.each(dialects)("Passkey login options are rate limited per IP (%s)", (dialect) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startLatchkey(dialect, {
+      mfa: { ...MFA, passkeyLogin: true },
+      rateLimits: { actions: { login: "3/m/ip" } },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it.each(clients)(
+    "%s client: GET /auth/webauthn/login counts against `login`, with /auth/login",
+    async (kind) => {
+      const address = kind === Client.APP ? "10.8.0.1" : "10.8.0.2";
+      const rowsBefore = (await server.latchkey.runtime.store.db.selectFrom("session").select("id").execute())
+        .length;
+      for (let i = 0; i < 2; i++)
+        expectStatus(await server.client(kind, address).get("/auth/webauthn/login"), 200);
+      const user = await insertUser(server);
+      const c = await fresh(server, kind, address);
+      expectStatus(await c.post("/auth/login", { username: user.username, password: PASSWORD }), 200);
+      const limited = await server.client(kind, address).get("/auth/webauthn/login");
+      expect(limited.status).toBe(429);
+      expect(limited.body).toEqual({ status: 429 });
+      // Refused without creating a session.
+      const rowsAfter = (await server.latchkey.runtime.store.db.selectFrom("session").select("id").execute())
+        .length;
+      expect(rowsAfter).toBe(rowsBefore + 3);
+      expectStatus(await server.client(kind, "10.8.0.3").get("/auth/webauthn/login"), 200);
+    },
+  );
 });
 
 describe("WebAuthn options and gating (sqlite)", () => {

@@ -166,20 +166,40 @@ describe.each(dialects)("JWT token strategy (%s)", (dialect) => {
       expect(decodeJwt(access_token).payload.sid).toBe(decodeJwt(meta.access_token).payload.sid);
       expect((await bearer(server, access_token).get("/auth/session")).status).toBe(200);
 
-      const reused = await app.post("/tokens/refresh", { refresh_token: meta.refresh_token });
-      expect(reused.status).toBe(400);
-      expect(reused.body).toEqual({ status: 400 });
       const next = await app.post("/tokens/refresh", { refresh_token });
       expect(next.status).toBe(200);
     });
 
-    it("refresh: concurrent reuse of one refresh token succeeds once", async () => {
+    it("reusing a rotated-out refresh token ends the session", async () => {
+      const { meta } = await appLogin(server);
+      const app = server.client(Client.APP);
+      const first = await app.post("/tokens/refresh", { refresh_token: meta.refresh_token });
+      expect(first.status).toBe(200);
+      const reused = await app.post("/tokens/refresh", { refresh_token: meta.refresh_token });
+      expect(reused.status).toBe(400);
+      expect(reused.body).toEqual({ status: 400 });
+      // Two parties held the family: neither keeps the session.
+      const session = await server
+        .client(Client.APP)
+        .get("/auth/session", { headers: { "x-session-token": meta.session_token } });
+      expect(session.status).toBe(410);
+      const second = await app.post("/tokens/refresh", { refresh_token: first.body.data.refresh_token });
+      expect(second.status).toBe(400);
+      expect(second.body).toEqual({ status: 400 });
+      // The access tokens name a gone session (410 here; 401 under stateful validation).
+      expect((await bearer(server, first.body.data.access_token).get("/auth/session")).status).toBe(410);
+    });
+
+    it("refresh: of concurrent refreshes with one token one succeeds; the others are reuses", async () => {
       const { meta } = await appLogin(server);
       const app = server.client(Client.APP);
       const results = await Promise.all(
         [0, 1, 2].map(() => app.post("/tokens/refresh", { refresh_token: meta.refresh_token })),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+      const winner = results.find((r) => r.status === 200)!;
+      const after = await app.post("/tokens/refresh", { refresh_token: winner.body.data.refresh_token });
+      expect(after.status).toBe(400);
     });
 
     it("refresh input errors: missing is `required`, other bad values a bare 400", async () => {
@@ -331,6 +351,31 @@ describe.each(dialects)("JWT options (%s)", (dialect) => {
       expect(decodeJwt(meta.refresh_token).payload.exp).toBe((payload.iat as number) + 600);
       expect((await bearer(server, meta.access_token, "jwt").get("/auth/session")).status).toBe(200);
       expect((await bearer(server, meta.access_token, "Bearer").get("/auth/session")).status).toBe(401);
+    });
+
+    it("a reused refresh token kills the session's access tokens", async () => {
+      const { meta } = await appLogin(server);
+      const app = server.client(Client.APP);
+      const first = await app.post("/tokens/refresh", { refresh_token: meta.refresh_token });
+      expect(first.status).toBe(200);
+      const access = first.body.data.access_token;
+      expect((await bearer(server, access, "JWT").get("/auth/session")).status).toBe(200);
+      expect((await app.post("/tokens/refresh", { refresh_token: meta.refresh_token })).status).toBe(400);
+      expect(await server.latchkey.verifyAccessToken(access)).toBeNull();
+      expect((await bearer(server, access, "JWT").get("/auth/session")).status).toBe(401);
+    });
+
+    it("a well-signed refresh token that was never issued is refused and ends nothing", async () => {
+      const { meta } = await appLogin(server);
+      const key = new TextEncoder().encode(secret);
+      const forged = await new SignJWT({ ...decodeJwt(meta.refresh_token).payload, jti: "never-issued" })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .sign(key);
+      const app = server.client(Client.APP);
+      const r = await app.post("/tokens/refresh", { refresh_token: forged });
+      expect(r.body).toEqual({ status: 400 });
+      expect((await bearer(server, meta.access_token, "JWT").get("/auth/session")).status).toBe(200);
+      expect((await app.post("/tokens/refresh", { refresh_token: meta.refresh_token })).status).toBe(200);
     });
 
     it("after logout the old access token is invalid: 401, not 410", async () => {

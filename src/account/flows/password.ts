@@ -6,6 +6,7 @@ import type { ChangePasswordInput, LoginInput, ReauthenticateInput } from "../in
 import { passwordErrors } from "../passwords/policy.js";
 import { findUserByEmail, findUserByUsername, setPassword } from "../users.js";
 import { authTime, beginLogin, logout, recordAuthentication } from "./login.js";
+import { countLoginAttempt, loginAttemptSucceeded } from "./login-attempts.js";
 
 const tooManyAttempts = () =>
   badRequest([apiError("too_many_login_attempts", messages.too_many_login_attempts)]);
@@ -18,8 +19,8 @@ export async function login(ctx: Context, input: LoginInput): Promise<Result> {
   if (ctx.user) return conflict();
   const method = input.email !== undefined ? "email" : "username";
   const identifier = (input.email ?? input.username)!;
-  const attemptKey = identifier.toLowerCase();
-  if (!(await ctx.rateLimit("login_failed", attemptKey))) return tooManyAttempts();
+  const account = identifier.toLowerCase();
+  if (!(await countLoginAttempt(ctx, account))) return tooManyAttempts();
 
   const db = ctx.db;
   const user =
@@ -31,7 +32,7 @@ export async function login(ctx: Context, input: LoginInput): Promise<Result> {
     ]);
   }
   if (!user.isActive) return unauthenticated(ctx);
-  await ctx.clearRateLimit("login_failed", attemptKey);
+  await loginAttemptSucceeded(ctx, account);
   if (check.needsRehash) {
     user.password = await ctx.rt.hasher.hash(input.password);
     await setPassword(db, user.id, user.password);

@@ -7,6 +7,7 @@ import type { Context } from "../../http/context.js";
 import { route } from "../../http/route.js";
 import { authenticated, unauthenticated } from "../auth-state.js";
 import type { CodeVerification } from "../code-verification.js";
+import { forgetLoginFailures } from "../flows/login-attempts.js";
 import { authTime, beginLogin } from "../flows/login.js";
 import { passwordErrors } from "../passwords/policy.js";
 import { findUserById, serializeUser, setPassword, type UserRecord } from "../users.js";
@@ -195,7 +196,7 @@ async function clearLoginFailures(ctx: Context, user: UserRecord): Promise<void>
     .execute();
   const identifiers = rows.map((r) => r.email_lower);
   if (user.username) identifiers.push(user.username.toLowerCase());
-  for (const identifier of identifiers) await ctx.clearRateLimit("login_failed", identifier);
+  for (const identifier of identifiers) await forgetLoginFailures(ctx, identifier);
 }
 
 /** Password reset by link and by code. */

@@ -16,10 +16,16 @@ export interface RateLimitSubject {
   /** The user's primary key; `user` rules are skipped without one. */
   user?: string | number | null;
   /**
-   * The action's own key, e.g. the email for `reset_password`, the login identifier lowercased for
+   * The action's own key, e.g. the email for `reset_password`, the account and client IP for
    * `login_failed`; `key` rules are skipped without one. Passed as given: callers normalise it.
    */
   key?: string | null;
+}
+
+/** Which rules of an action an operation touches. */
+export interface RuleSelection {
+  /** Only the rules of these key types; every rule when absent. */
+  only?: readonly RateKeyType[];
 }
 
 export type RateLimitOverrides = Partial<Record<RateLimitAction, string | false>>;
@@ -125,16 +131,47 @@ export class RateLimiter {
     return verdicts.every(Boolean);
   }
 
-  /** Resets the action's counters for this subject (after a successful login allauth clears `login_failed`). */
-  async clear(action: RateLimitAction, subject: RateLimitSubject): Promise<void> {
+  /**
+   * Resets the action's counters for this subject: every rule, or only the rules of the given key
+   * types (a successful login clears its account's failures but not its IP's).
+   */
+  async clear(
+    action: RateLimitAction,
+    subject: RateLimitSubject,
+    selection: RuleSelection = {},
+  ): Promise<void> {
+    await this.eachCounter(action, subject, selection, (limiter, key) => limiter.delete(key));
+  }
+
+  /**
+   * Gives back the point one consume() took, to every rule or only those of the given key types:
+   * an attempt that turned out well is counted first and refunded after, so the check before it
+   * stays one atomic step in the store however many requests race. A refund that comes after the
+   * window ended starts the next window one point ahead.
+   */
+  async reward(
+    action: RateLimitAction,
+    subject: RateLimitSubject,
+    selection: RuleSelection = {},
+  ): Promise<void> {
+    await this.eachCounter(action, subject, selection, (limiter, key) => limiter.reward(key, 1));
+  }
+
+  private async eachCounter(
+    action: RateLimitAction,
+    subject: RateLimitSubject,
+    selection: RuleSelection,
+    operation: (limiter: RateLimiterAbstract, key: string) => Promise<unknown>,
+  ): Promise<void> {
     const counters = this.counters.get(action);
     if (counters === undefined) return;
     await Promise.all(
       counters.map(async ({ keyType, limiter }) => {
+        if (selection.only !== undefined && !selection.only.includes(keyType)) return;
         const key = subjectKey(keyType, subject);
         if (key === null) return;
         try {
-          await this.bounded(limiter.delete(key));
+          await this.bounded(operation(limiter, key));
         } catch (err) {
           this.reportError(err);
         }

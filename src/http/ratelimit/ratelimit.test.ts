@@ -77,6 +77,43 @@ async function consumeTimes(
   return verdicts;
 }
 
+/**
+ * reward() and clear() on some rules only, as a successful login uses them (the IP's point given
+ * back, the account's count cleared); each store runs these.
+ */
+function selectiveOperations(store: () => RateLimitStore, onError?: () => void) {
+  it("reward() gives back one point, to the selected rules only", async () => {
+    const limiter = await RateLimiter.create({ login_failed: "1/m/ip,1/m/key" }, store(), { onError });
+    const ip = "192.0.2.40";
+    const alice = { ip, key: "alice" };
+    expect(await limiter.consume("login_failed", alice)).toBe(true);
+    await limiter.reward("login_failed", alice, { only: ["ip"] });
+    // The IP's point came back: another key passes...
+    expect(await limiter.consume("login_failed", { ip, key: "bob" })).toBe(true);
+    // ...and alice's did not.
+    expect(await limiter.consume("login_failed", alice)).toBe(false);
+    // Without a selection every rule gets its point back.
+    const carol = { ip: "192.0.2.41", key: "carol" };
+    expect(await limiter.consume("login_failed", carol)).toBe(true);
+    await limiter.reward("login_failed", carol);
+    expect(await limiter.consume("login_failed", carol)).toBe(true);
+    await limiter.close();
+  });
+
+  it("clear() with a selection resets those rules and keeps the others", async () => {
+    const limiter = await RateLimiter.create({ login_failed: "1/m/ip,1/m/key" }, store(), { onError });
+    const ip = "192.0.2.42";
+    const dan = { ip, key: "dan" };
+    expect(await consumeTimes(limiter, "login_failed", dan, 2)).toEqual([true, false]);
+    await limiter.clear("login_failed", dan, { only: ["key"] });
+    // The IP is still over its limit for any key.
+    expect(await limiter.consume("login_failed", { ip, key: "erin" })).toBe(false);
+    await limiter.clear("login_failed", dan, { only: ["ip"] });
+    expect(await limiter.consume("login_failed", dan)).toBe(true);
+    await limiter.close();
+  });
+}
+
 describe("parseRateSpec", () => {
   it("parses allauth's syntax", () => {
     expect(parseRateSpec("10/m/ip,5/300s/key")).toEqual([
@@ -120,7 +157,7 @@ describe("parseRateSpec", () => {
   });
 
   it("parses every default", () => {
-    expect(RATE_LIMIT_ACTIONS).toHaveLength(12);
+    expect(RATE_LIMIT_ACTIONS).toHaveLength(14);
     for (const action of RATE_LIMIT_ACTIONS) {
       expect(parseRateSpec(DEFAULT_RATE_LIMITS[action]).length, action).toBeGreaterThan(0);
     }
@@ -133,6 +170,8 @@ describe("parseRateSpec", () => {
 });
 
 describe("RateLimiter, in memory", () => {
+  selectiveOperations(() => memory);
+
   it("refuses once a rule is exhausted, and clear() resets it", async () => {
     const limiter = await RateLimiter.create({ login: "2/m/ip" }, memory);
     const subject = { ip: "192.0.2.1" };
@@ -272,8 +311,11 @@ describe("RateLimiter, in memory", () => {
 describe.skipIf(!hasRedis)("RateLimiter, on Redis", () => {
   const keyPrefix = `latchkey-test:${runId}`;
   const store: RateLimitStore = { kind: "redis", url: REDIS_URL, keyPrefix };
+  const onError = vi.fn();
+  selectiveOperations(() => store, onError);
 
   afterAll(async () => {
+    expect(onError).not.toHaveBeenCalled();
     const client = new Redis(REDIS_URL);
     const keys: string[] = [];
     let cursor = "0";
@@ -345,7 +387,11 @@ describe.skipIf(!hasPostgres)("RateLimiter, on PostgreSQL", () => {
     pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 });
   });
 
+  const onError = vi.fn();
+  selectiveOperations(() => ({ kind: "postgres", pool, tableName }), onError);
+
   afterAll(async () => {
+    expect(onError).not.toHaveBeenCalled();
     await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
     await pool.end();
   });

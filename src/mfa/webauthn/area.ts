@@ -90,6 +90,10 @@ function webauthnRoutes(o: ResolvedOptions): Route[] {
         method: "GET",
         path: "/auth/webauthn/login",
         summary: "WebAuthn request options for passkey login",
+        // Each passkey login needs a fresh challenge (single use), so this counts passkey logins
+        // against the same per-IP budget as password logins, and bounds the sessions one IP can
+        // create here.
+        rateLimit: "login",
         handler: loginOptions,
       }),
       route({

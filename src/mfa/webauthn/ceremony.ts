@@ -9,9 +9,11 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
+import { countLoginAttempt, loginAttemptSucceeded } from "../../account/flows/login-attempts.js";
 import { serializeUser, type UserRecord } from "../../account/users.js";
 import type { Context } from "../../http/context.js";
 import { SessionKey } from "../../sessions/keys.js";
+import { SHORT_LIFE, type ShortLife } from "../../sessions/store.js";
 import { listWebAuthn, recordUse, type WebAuthnAuthenticator, type WebAuthnData } from "./records.js";
 
 /**
@@ -63,7 +65,16 @@ export function expectedOrigins(ctx: Context): string[] {
 }
 
 function storeState(ctx: Context, state: Omit<CeremonyState, "issuedAt">): void {
-  ctx.session.set(SessionKey.WEBAUTHN_STATE, { ...state, issuedAt: ctx.now() } satisfies CeremonyState);
+  const issuedAt = ctx.now();
+  ctx.session.set(SessionKey.WEBAUTHN_STATE, { ...state, issuedAt } satisfies CeremonyState);
+  if (ctx.session.userId === null) {
+    // Anyone can start a passkey login: a session that holds nothing but its challenge lives no
+    // longer than the challenge does.
+    ctx.session.set(SHORT_LIFE, {
+      until: issuedAt + CEREMONY_TIMEOUT_MS,
+      keys: [SessionKey.WEBAUTHN_STATE],
+    } satisfies ShortLife);
+  }
 }
 
 /** Takes the pending challenge out of the session: whatever happens next, it is used up. */
@@ -230,10 +241,10 @@ function userFromHandle(handle: unknown): number | null {
 /**
  * Verifies an assertion against the pending challenge. `userId` is the user the ceremony is for;
  * null for passkey login, where the credential's userHandle names the user. Attempts count
- * against `login_failed` per user (allauth `mfa-auth-user-<pk>`), cleared on success; for passkey
- * login only attempts with one of the user's credentials count, so nobody can lock a user out by
- * naming their (guessable) user id. The signature counter must grow whenever the authenticator
- * counts (a replayed or cloned credential does not).
+ * under the failed-login limits of the user's second factors (allauth's key `mfa-auth-user-<pk>`,
+ * see login-attempts.ts); for passkey login only attempts with one of the user's credentials
+ * count, so nobody can lock a user out by naming their (guessable) user id. The signature counter
+ * must grow whenever the authenticator counts (a replayed or cloned credential does not).
  */
 export async function verifyAssertion(
   ctx: Context,
@@ -249,8 +260,8 @@ export async function verifyAssertion(
     (a) => a.data.credential_id === credential.id && credential.id === credential.rawId,
   );
   if (purpose === "login" && !authenticator) return incorrect;
-  const limitKey = `mfa-auth-user-${owner}`;
-  if (!(await ctx.rateLimit("login_failed", limitKey))) return { ok: false, problem: "too_many_attempts" };
+  const account = `mfa-auth-user-${owner}`;
+  if (!(await countLoginAttempt(ctx, account))) return { ok: false, problem: "too_many_attempts" };
   if (!state || !authenticator) return incorrect;
   const origins = originsFor(ctx, credential.response.clientDataJSON);
   if (!origins) return incorrect;
@@ -281,6 +292,6 @@ export async function verifyAssertion(
     ctx.now(),
   );
   if (!recorded) return incorrect;
-  await ctx.clearRateLimit("login_failed", limitKey);
+  await loginAttemptSucceeded(ctx, account);
   return { ok: true, authenticator };
 }

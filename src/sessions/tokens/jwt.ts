@@ -18,8 +18,14 @@ type JwtOptions = ResolvedOptions["tokens"]["jwt"];
 type Algorithm = JwtOptions["algorithm"];
 type TokenUse = "access" | "refresh";
 
-/** Refresh-token jti → expiry (epoch seconds): the server-side allow-list kept in the session. */
-type RefreshAllowList = Record<string, number>;
+/** Refresh-token jti → expiry (epoch seconds), kept in the session. */
+type RefreshJtis = Record<string, number>;
+
+/**
+ * Session-data key of the refresh tokens rotation replaced (jti → expiry), kept until they expire:
+ * one of them coming back means two parties hold the session's refresh tokens.
+ */
+const ROTATED_REFRESH_TOKENS = "tokens.refresh_rotated";
 
 interface SigningKeys {
   algorithm: Algorithm;
@@ -44,9 +50,11 @@ const ID = /^[1-9][0-9]{0,14}$/;
  * access token and a refresh token. The access token works as the session credential on the
  * API (`Authorization: Bearer …`) and can be verified by other services from the JWKS.
  *
- * `sid` is the session row id (DESIGN §7): never the session token, so a leaked access token
- * cannot be replayed as X-Session-Token. Refresh tokens are allowed only while their jti is in
- * the session's allow-list, so logout (the row goes) and rotation revoke them.
+ * `sid` is the session row id: never the session token, so a leaked access token cannot be
+ * replayed as X-Session-Token. Refresh tokens are allowed only while their jti is in the
+ * session's allow-list, so logout (the row goes) and rotation revoke them. A rotated-out refresh
+ * token that comes back was stolen, or the client's copy was: either way the family is no longer
+ * the client's alone, so its session ends (refresh-token reuse detection).
  */
 export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
   const jwt = o.tokens.jwt;
@@ -139,7 +147,7 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
       const now = ctx.now();
       const access = await sign("access", user.id, session.rowId, now);
       const refresh = await sign("refresh", user.id, session.rowId, now);
-      const allowList = liveAllowList(session, now);
+      const allowList = liveJtis(session, SessionKey.REFRESH_TOKENS, now);
       allowList[refresh.jti] = refresh.exp;
       session.set(SessionKey.REFRESH_TOKENS, allowList);
       return { access_token: access.token, refresh_token: refresh.token };
@@ -150,22 +158,33 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
       const now = ctx.now();
       const decoded = await decode(refreshToken, "refresh", now);
       if (!decoded) return null;
-      // Read, check, write only if unchanged; a lost race re-reads, so reusing a rotated-out
-      // token fails even when two refreshes of it arrive together.
+      // Read, check, write only if unchanged; a lost race re-reads, so of two refreshes of one
+      // token that arrive together only one rotates it and the other is a reuse.
       for (let attempt = 0; attempt < 3; attempt++) {
         // The token's own session, loaded apart from the request's: the pipeline never writes it back.
         const loaded = await rt.sessions.loadByRow(decoded.rowId, now);
         if (!loaded?.user || loaded.user.id !== decoded.userId) return null;
         const session = loaded.session;
         const stored = JSON.stringify(session.data);
-        const allowList = liveAllowList(session, now);
+        const allowList = liveJtis(session, SessionKey.REFRESH_TOKENS, now);
+        const rotated = liveJtis(session, ROTATED_REFRESH_TOKENS, now);
         const jti = decoded.claims.jti;
-        const expiry = allowList[jti];
-        if (typeof expiry !== "number" || expiry * 1000 <= now) return null;
+        if (!Object.hasOwn(allowList, jti)) {
+          if (Object.hasOwn(rotated, jti)) {
+            await rt.sessions.deleteRowsForUser(decoded.userId, [decoded.rowId]);
+            rt.logger.warn(
+              { userId: decoded.userId, sessionId: decoded.rowId },
+              "a rotated-out refresh token was used again: its session is ended",
+            );
+          }
+          return null;
+        }
 
         let next: { token: string; jti: string; exp: number } | null = null;
         if (jwt.rotateRefreshToken) {
+          rotated[jti] = allowList[jti]!;
           delete allowList[jti];
+          session.data[ROTATED_REFRESH_TOKENS] = rotated;
           next = await sign("refresh", decoded.userId, decoded.rowId, now);
           allowList[next.jti] = next.exp;
         }
@@ -188,10 +207,10 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
   };
 }
 
-/** The session's refresh-token allow-list without expired entries (a copy). */
-function liveAllowList(session: Session, now: number): RefreshAllowList {
-  const stored = session.get<RefreshAllowList>(SessionKey.REFRESH_TOKENS);
-  const live: RefreshAllowList = {};
+/** The session's jtis under `key` without expired entries (a copy). */
+function liveJtis(session: Session, key: string, now: number): RefreshJtis {
+  const stored = session.get<RefreshJtis>(key);
+  const live: RefreshJtis = {};
   if (stored && typeof stored === "object") {
     for (const [jti, exp] of Object.entries(stored)) {
       if (typeof exp === "number" && exp * 1000 > now) live[jti] = exp;
