@@ -1,5 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { ApiAnswer, ApiRequest } from "../http/exchange.js";
 import type { Latchkey } from "../latchkey.js";
@@ -36,19 +43,46 @@ export interface WebRequestOverrides {
 }
 
 const EMPTY_BODY_METHODS = new Set(["GET", "HEAD"]);
-const INTERNAL_ERROR = JSON.stringify({
-  status: 500,
-  errors: [{ message: "Internal server error.", code: "internal_error" }],
-});
-const BAD_REQUEST = JSON.stringify({
-  status: 400,
-  errors: [{ message: "The request URL or Host header is invalid.", code: "invalid" }],
-});
+/** The headers of the answers this adapter writes itself, as the pipeline sends them with its own. */
+const OWN_ANSWER_HEADERS = {
+  "content-type": "application/json",
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+const INTERNAL_ERROR = envelope(500, "internal_error", "Internal server error.");
+const BAD_REQUEST = envelope(400, "invalid", "The request URL or Host header is invalid.");
+
+/** What Node's parser refuses, by error code: the status Node answers, in Latchkey's envelope. */
+const CLIENT_ERRORS = new Map([
+  [
+    "HPE_HEADER_OVERFLOW",
+    rawAnswer(431, "request_header_fields_too_large", "The request headers are too large."),
+  ],
+  ["HPE_CHUNK_EXTENSIONS_OVERFLOW", rawAnswer(413, "payload_too_large", "The request body is too large.")],
+  ["ERR_HTTP_REQUEST_TIMEOUT", rawAnswer(408, "request_timeout", "The request took too long to arrive.")],
+]);
+const MALFORMED_REQUEST = rawAnswer(400, "bad_request", "The request is malformed.");
+
+/**
+ * The most of a body the pipeline left unread (by its declared length) that is read off the
+ * connection and dropped to keep the connection open; a larger one closes it.
+ */
+const DRAIN_LIMIT = 65_536;
+
+/**
+ * Request bodies streamed to the pipeline and not yet read to their end, each with what drops
+ * the rest of it. A body left on the connection would stop the next request there from ever
+ * being read (the stream is paused for backpressure), so every answer settles it.
+ */
+const unreadBodies = new WeakMap<IncomingMessage, () => void>();
 
 /**
  * A `node:http` request listener serving Latchkey; the socket's peer address is passed on as
  * the client IP. It feeds the pipeline a light request over IncomingMessage and writes its
- * answer directly: no Web Request or Response is built on this path.
+ * answer directly: no Web Request or Response is built on this path. On a server of your own,
+ * create it with `requireHostHeader: false` and install `answerClientError`, as serve() does,
+ * so that what Node itself would answer (without a body) is answered in the envelope too.
  */
 export function toNodeListener(latchkey: Latchkey, options: NodeListenerOptions = {}): NodeListener {
   const logger = latchkey.runtime.logger;
@@ -93,6 +127,7 @@ export function toApiRequest(req: IncomingMessage, options: NodeListenerOptions 
 
 /** Writes a pipeline answer: one writeHead, one end, each Set-Cookie on its own line. */
 export function writeAnswer(res: ServerResponse, answer: ApiAnswer): void {
+  settleUnreadBody(res);
   const headers: (string | string[])[] = [];
   const cookies: string[] = [];
   for (const [name, value] of answer.headers) {
@@ -207,6 +242,8 @@ function hostOf(req: IncomingMessage): string {
     if (!VALID_HOST.test(host)) throw new TypeError("invalid Host header");
     return host;
   }
+  // HTTP/1.1 requires Host (serve() leaves the check to this adapter, so that it answers JSON).
+  if (req.httpVersion === "1.1") throw new TypeError("missing Host header");
   const { localAddress, localPort } = req.socket;
   if (!localAddress) return "localhost";
   return `${localAddress.includes(":") ? `[${localAddress}]` : localAddress}:${localPort}`;
@@ -218,6 +255,11 @@ function hostOf(req: IncomingMessage): string {
  */
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   let finished = false;
+  const discard = () => {
+    finished = true;
+    req.resume();
+  };
+  unreadBodies.set(req, discard);
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -227,6 +269,7 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
           if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
         req.once("end", () => {
+          unreadBodies.delete(req);
           if (finished) return;
           finished = true;
           controller.close();
@@ -247,12 +290,27 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
         req.resume();
       },
       cancel() {
-        finished = true;
-        req.resume();
+        discard();
       },
     },
     { highWaterMark: 4 },
   );
+}
+
+/**
+ * Called as an answer starts. A body the pipeline left unread is read off the connection and
+ * dropped once the answer is out; the connection stays open only when the body is declared
+ * small enough for that to be cheap, otherwise (or when its length is unknown) the answer says
+ * `Connection: close` and the connection ends after it.
+ */
+function settleUnreadBody(res: ServerResponse): void {
+  const req = res.req;
+  const discard = unreadBodies.get(req);
+  if (discard === undefined) return;
+  unreadBodies.delete(req);
+  const declared = req.headers["content-length"];
+  if (declared === undefined || Number(declared) > DRAIN_LIMIT) res.setHeader("connection", "close");
+  res.once("finish", discard);
 }
 
 /**
@@ -261,6 +319,7 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
  * longer ones are streamed with backpressure.
  */
 export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  settleUnreadBody(res);
   // A flat [name, value, …] list; Set-Cookie as one entry holding every cookie, because Node
   // replaces rather than appends repeated names when headers were set before (Express does).
   const headers: (string | string[])[] = [];
@@ -327,12 +386,40 @@ function write(res: ServerResponse, chunk: Uint8Array): Promise<boolean> | boole
 }
 
 function sendJson(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-  });
+  settleUnreadBody(res);
+  res.writeHead(status, { ...OWN_ANSWER_HEADERS, "content-length": Buffer.byteLength(body) });
   res.end(body);
+}
+
+function envelope(status: number, code: string, message: string): string {
+  return JSON.stringify({ status, errors: [{ message, code }] });
+}
+
+/** A whole HTTP answer, for a socket no ServerResponse writes to; the connection closes after it. */
+function rawAnswer(status: number, code: string, message: string): Buffer {
+  const body = envelope(status, code, message);
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`;
+  for (const [name, value] of Object.entries(OWN_ANSWER_HEADERS)) head += `${name}: ${value}\r\n`;
+  head += `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+  return Buffer.from(head + body);
+}
+
+/**
+ * A `clientError` listener for a `node:http` server. Requests Node's parser refuses, and requests
+ * past the server's timeouts, get Latchkey's envelope with the status Node would answer (400
+ * `bad_request`; 431 `request_header_fields_too_large`; 413 `payload_too_large` for oversized chunk
+ * extensions; 408 `request_timeout`) and `Connection: close`, instead of Node's empty answer.
+ * serve() installs it; on a server of your own: `server.on("clientError", answerClientError)`.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  // As Node itself does: no answer once one has begun on the connection (it would corrupt that
+  // one), nor to a connection the client reset.
+  const answering = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (err.code === "ECONNRESET" || !socket.writable || answering?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  socket.end(CLIENT_ERRORS.get(err.code ?? "") ?? MALFORMED_REQUEST, () => socket.destroy());
 }
 
 export interface ServeOptions extends NodeListenerOptions {
@@ -344,6 +431,20 @@ export interface ServeOptions extends NodeListenerOptions {
   closeTimeoutMs?: number;
 }
 
+/** Connections refused for http.maxConnections are logged once a minute at most: they come in floods. */
+function warnOfRefusedConnections(server: Server, latchkey: Latchkey, maxConnections: number): void {
+  let lastWarning = Number.NEGATIVE_INFINITY;
+  server.on("drop", () => {
+    const now = Date.now();
+    if (now - lastWarning < 60_000) return;
+    lastWarning = now;
+    latchkey.runtime.logger.warn(
+      { maxConnections },
+      "connection refused: http.maxConnections connections are open (further refusals within a minute are not logged)",
+    );
+  });
+}
+
 export interface RunningServer {
   server: Server;
   /** `http://host:port`, the port being the one actually bound. */
@@ -353,14 +454,34 @@ export interface RunningServer {
 }
 
 /**
- * Waits for Latchkey to be ready (migrations applied), then listens. Rejects if the store
- * cannot be opened or the address cannot be bound.
+ * Waits for Latchkey to be ready (migrations applied), then listens, with the timeouts and
+ * connection limit of the `http` options. Rejects if the store cannot be opened or the address
+ * cannot be bound.
  */
 export async function serve(latchkey: Latchkey, options: ServeOptions = {}): Promise<RunningServer> {
   const port = options.port ?? 8000;
   const host = options.host ?? "127.0.0.1";
   await latchkey.ready();
-  const server = createServer(toNodeListener(latchkey, options));
+  const limits = latchkey.options.http;
+  // Node refuses a headers timeout longer than the whole-request one.
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  const server = createServer(
+    {
+      // The listener answers a missing Host itself, in the envelope.
+      requireHostHeader: false,
+      headersTimeout,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node looks for requests past those timeouts (every 30 s by default).
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
+    toNodeListener(latchkey, options),
+  );
+  server.on("clientError", answerClientError);
+  if (limits.maxConnections !== null) {
+    server.maxConnections = limits.maxConnections;
+    warnOfRefusedConnections(server, latchkey, limits.maxConnections);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -20,6 +20,10 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "internal_error"
+  // what Node's HTTP parser refuses, answered in the envelope by the Node adapter
+  | "bad_request"
+  | "request_timeout"
+  | "request_header_fields_too_large"
   // account
   | "invalid_login"
   | "email_mismatch"

@@ -1,7 +1,7 @@
 import type { ApiRequest } from "./exchange.js";
 
-/** Why a request body was refused. */
-export type BodyProblem = "too_large" | "invalid_json" | "not_an_object";
+/** Why a request body was refused; "aborted": it never arrived in full (the client went away or was cut off). */
+export type BodyProblem = "too_large" | "invalid_json" | "not_an_object" | "aborted";
 
 export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; problem: BodyProblem };
 
@@ -16,15 +16,20 @@ export async function readJsonBody(request: ApiRequest, maxBytes: number): Promi
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return { ok: false, problem: "too_large" };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return { ok: false, problem: "too_large" };
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch {
+    // A request body stream fails only when the body stops short of its end.
+    return { ok: false, problem: "aborted" };
   }
   if (size === 0) return { ok: true, value: {} };
   const text = Buffer.concat(chunks, size).toString("utf8");

@@ -77,6 +77,10 @@ export function createResponder(rt: Runtime, routes: readonly Route[]): Responde
     const headers: [string, string][] = [
       ["cache-control", CACHE_CONTROL],
       ["expires", currentHttpDate()],
+      // JSON is never to be sniffed into something a browser would run, and the API's URLs
+      // (which may carry keys) never leak in a Referer.
+      ["x-content-type-options", "nosniff"],
+      ["referrer-policy", "no-referrer"],
     ];
     if (cors) {
       headers.push(
@@ -235,6 +239,11 @@ async function runRoute(route: Route, ctx: Context, request: ApiRequest, method:
   if (method !== "GET" && method !== "HEAD") {
     const body = await readJsonBody(request, ctx.options.http.maxBodyBytes);
     if (!body.ok) {
+      if (body.problem === "aborted") {
+        // Nobody is left to read the answer; nothing went wrong on this side.
+        ctx.rt.logger.debug({ method, url: request.url }, "request aborted by the client");
+        return { status: 400, errors: [apiError("invalid", "The request body was cut off.")] };
+      }
       if (body.problem === "too_large") {
         return { status: 413, errors: [apiError("payload_too_large", messages.payload_too_large)] };
       }

@@ -428,6 +428,14 @@ export const optionsSchema = z
       .object({
         /** Request bodies above this many bytes get 413. */
         maxBodyBytes: z.number().int().min(256).default(65_536),
+        /** serve() and `latchkey serve`: the longest a client may take to send a request's headers (at most requestTimeoutMs); then 408 and the connection is closed. */
+        headersTimeoutMs: z.number().int().min(1).default(10_000),
+        /** serve() and `latchkey serve`: the longest a client may take to send a whole request, headers and body; then 408 and the connection is closed. */
+        requestTimeoutMs: z.number().int().min(1).default(30_000),
+        /** serve() and `latchkey serve`: how long an idle keep-alive connection stays open. Behind a proxy, make it longer than the proxy's own idle timeout. */
+        keepAliveTimeoutMs: z.number().int().min(1).default(5_000),
+        /** serve() and `latchkey serve`: the most connections open at once; further ones are closed unanswered (logged as a warning at most once a minute). null: no limit. */
+        maxConnections: z.number().int().min(1).nullable().default(1_000),
       })
       .strict()
       .prefault({}),
