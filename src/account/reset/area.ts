@@ -7,8 +7,8 @@ import type { Context } from "../../http/context.js";
 import { route } from "../../http/route.js";
 import { authenticated, unauthenticated } from "../auth-state.js";
 import type { CodeVerification } from "../code-verification.js";
-import { forgetLoginFailures } from "../flows/login-attempts.js";
 import { authTime, beginLogin } from "../flows/login.js";
+import { forgetLoginFailures } from "../flows/login-attempts.js";
 import { passwordErrors } from "../passwords/policy.js";
 import { findUserById, serializeUser, setPassword, type UserRecord } from "../users.js";
 import {
