@@ -13,6 +13,7 @@ export type { Envelope } from "./core/responses.js";
 export type * from "./core/wire.js";
 export type { ConnectionInfo, Handler } from "./http/handler.js";
 export { createLatchkey, type Latchkey, type LatchkeyDependencies } from "./latchkey.js";
+export type { MailMessage, SendMail } from "./mail/index.js";
 export { CodeInput as AuthenticateInput, TrustInput } from "./mfa/inputs.js";
 export {
   AddWebAuthnInput,

@@ -14,7 +14,7 @@ import { toResponse } from "./http/exchange.js";
 import { type ConnectionInfo, createResponder } from "./http/handler.js";
 import { RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
 import type { Route } from "./http/route.js";
-import { createMailer, type MailTransportOptions } from "./mail/index.js";
+import { createMailer, type MailTransportOptions, type SendMail } from "./mail/index.js";
 import { mfaArea } from "./mfa/area.js";
 import { webauthnArea } from "./mfa/webauthn/area.js";
 import { resolveOptions } from "./options/resolve.js";
@@ -121,6 +121,8 @@ export interface LatchkeyDependencies {
   /** Replaces the clock (epoch ms), e.g. to test expiry. */
   now?: () => number;
   logger?: Logger;
+  /** Sends every mail through your function instead of the configured mail transport. */
+  sendMail?: SendMail;
 }
 
 /** Builds Latchkey from options: store → mailer → rate limits → areas → router (DESIGN §3). */
@@ -132,7 +134,7 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
   const store = openStore(options.database);
   const mailer = createMailer(
     {
-      transport: mailTransport(options),
+      transport: deps.sendMail ? { kind: "function", send: deps.sendMail } : mailTransport(options),
       from: options.mail.from,
       siteName: options.siteName,
       sendTimeoutMs: options.mail.sendTimeoutMs,

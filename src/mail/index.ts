@@ -25,7 +25,17 @@ export type MailTransportOptions =
       password?: string;
       ignoreTLS?: boolean;
       requireTLS?: boolean;
-    };
+    }
+  /** Hands each message to a function of yours (your own mail service, or an outbox in tests). */
+  | { kind: "function"; send: SendMail };
+
+/** A message as handed to a `function` transport: rendered, with its From. */
+export interface MailMessage extends OutgoingMail {
+  from: string;
+}
+
+/** Delivers one message; a rejection is logged as a failed send. */
+export type SendMail = (message: MailMessage) => Promise<void>;
 
 export interface MailOptions {
   transport: MailTransportOptions;
@@ -73,9 +83,7 @@ export interface MailLogger {
   error(obj: object, msg?: string): void;
 }
 
-interface Envelope extends OutgoingMail {
-  from: string;
-}
+type Envelope = MailMessage;
 
 interface DeliveryReceipt {
   messageId?: string;
@@ -193,8 +201,21 @@ function smtpTransport(
   };
 }
 
+function functionTransport(send: SendMail): Transport {
+  return {
+    kind: "function",
+    async deliver(mail) {
+      await send(mail);
+      return {};
+    },
+    async close() {},
+  };
+}
+
 function createTransport(options: MailTransportOptions, timeoutMs: number): Transport {
   switch (options.kind) {
+    case "function":
+      return functionTransport(options.send);
     case "console":
       return consoleTransport(options.stream ?? process.stdout);
     case "file":
