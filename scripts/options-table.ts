@@ -2,24 +2,67 @@
  * Prints a Markdown table of every option: path, LATCHKEY_* variable, default, description.
  * Run with `npx tsx scripts/options-table.ts` and paste the output into the README.
  *
- * Descriptions come from the `/** … *\/` comments in src/options/schema.ts, matched to option
- * paths by reading the source (keys nest by indentation). An option without its own comment
+ * Descriptions come from the `/** … *\/` comments of the option schemas (the core's in
+ * src/options/schema.ts, each area's in its options.ts), matched to option paths by reading the
+ * source (keys nest by indentation). An option without its own comment
  * inside a group documented as `SETTING_*: …` is described by its allauth setting name.
  * Options without any description are listed on stderr.
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { DEFAULT_RATE_LIMITS } from "../src/http/ratelimit/spec.js";
+import { optionsSchema, resolveOptions } from "../src/latchkey.js";
 import { optionLeaves } from "../src/options/env.js";
-import { resolveOptions } from "../src/options/resolve.js";
 
-const source = readFileSync(new URL("../src/options/schema.ts", import.meta.url), "utf8");
+/** Where option schemas are written: a file, the part of it, and the option path it starts at. */
+const SOURCES: { file: string; from: string; to: string; root: string[] }[] = [
+  {
+    file: "options/schema.ts",
+    from: "function rateLimitsSchema",
+    to: "export const coreOptionsSchema",
+    root: ["rateLimits"],
+  },
+  {
+    file: "options/schema.ts",
+    from: "export const coreOptionsSchema",
+    to: "export interface AreaOptions",
+    root: [],
+  },
+  {
+    file: "account/options.ts",
+    from: "export const accountOptions",
+    to: "export const passwordOptions",
+    root: ["account"],
+  },
+  {
+    file: "account/options.ts",
+    from: "export const passwordOptions",
+    to: "declare module",
+    root: ["password"],
+  },
+  { file: "mfa/options.ts", from: "export const mfaOptions", to: "declare module", root: ["mfa"] },
+  {
+    file: "usersessions/options.ts",
+    from: "export const usersessionsOptions",
+    to: "declare module",
+    root: ["usersessions"],
+  },
+];
 
 /** Doc comments by option path ("account.loginByCode.required"), groups included. */
-function docComments(text: string): Map<string, string> {
+function docComments(): Map<string, string> {
   const docs = new Map<string, string>();
-  const lines = text.slice(text.indexOf("export const optionsSchema")).split("\n");
-  const stack: { indent: number; key: string }[] = [];
+  for (const source of SOURCES) {
+    const text = readFileSync(new URL(`../src/${source.file}`, import.meta.url), "utf8");
+    const part = text.slice(text.indexOf(source.from), text.indexOf(source.to, text.indexOf(source.from)));
+    readComments(part, source.root, docs);
+  }
+  return docs;
+}
+
+function readComments(text: string, root: string[], docs: Map<string, string>): void {
+  const lines = text.split("\n");
+  const stack: { indent: number; key: string }[] = root.map((key) => ({ indent: -1, key }));
   let pending: string | null = null;
   let comment: string[] | null = null;
   for (const line of lines) {
@@ -46,13 +89,12 @@ function docComments(text: string): Map<string, string> {
     const key = /^(\s*)([A-Za-z_][A-Za-z0-9_]*): /.exec(line);
     if (key) {
       const indent = key[1]!.length;
-      while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
+      while (stack.length > root.length && stack[stack.length - 1]!.indent >= indent) stack.pop();
       stack.push({ indent, key: key[2]! });
       if (pending !== null) docs.set(stack.map((s) => s.key).join("."), pending);
     }
     if (trimmed !== "") pending = null;
   }
-  return docs;
 }
 
 /** allauth's spelling of a setting suffix: cookieSameSite → COOKIE_SAMESITE. */
@@ -120,11 +162,11 @@ function formatDefault(path: string[], defaults: unknown): string {
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-const docs = docComments(source);
+const docs = docComments();
 const defaults = resolveOptions();
 const rows = ["| Option | Environment variable | Default | Description |", "|---|---|---|---|"];
 const undocumented: string[] = [];
-for (const [name, leaf] of optionLeaves()) {
+for (const [name, leaf] of optionLeaves(optionsSchema())) {
   const description = [describeOption(leaf.path, docs), choices(leaf.schema)].filter(Boolean).join(" ");
   if (!description) undocumented.push(leaf.path.join("."));
   rows.push(

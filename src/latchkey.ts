@@ -1,38 +1,47 @@
 import type { JSONWebKeySet } from "jose";
 import pino, { type Logger } from "pino";
-import { loginByCodeArea } from "./account/code/area.js";
-import { emailArea } from "./account/email/area.js";
+import type { z } from "zod";
+import { accountArea } from "./account/area.js";
 import { PasswordHasher } from "./account/passwords/hasher.js";
-import { passwordResetArea } from "./account/reset/area.js";
-import { accountArea } from "./account/routes.js";
-import type { Stage } from "./account/stages.js";
-import type { Area } from "./area.js";
-import { baseArea } from "./base/routes.js";
-import { type Client, Flow } from "./core/enums.js";
+import type { Area } from "./base/area.js";
+import {
+  areaHooks,
+  areaPages,
+  areaRoutes,
+  areaStages,
+  messageTable,
+  optionsComposition,
+  rateLimitDefaults,
+} from "./base/compose.js";
+import type { Runtime } from "./base/context.js";
+import { type ConnectionInfo, createResponder, servedPrefixes } from "./base/pipeline.js";
+import type { PageRoute, Route } from "./base/route.js";
+import type { Client } from "./core/enums.js";
 import type { ApiAnswer, ApiRequest } from "./http/exchange.js";
 import { toResponse } from "./http/exchange.js";
-import { type ConnectionInfo, createResponder } from "./http/handler.js";
-import { RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
-import type { Route } from "./http/route.js";
+import { checkRateLimitOptions, RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
 import { createMailer, type MailTransportOptions, type SendMail } from "./mail/index.js";
 import { mfaArea } from "./mfa/area.js";
-import { webauthnArea } from "./mfa/webauthn/area.js";
-import { resolveOptions } from "./options/resolve.js";
-import type { LatchkeyOptions, ResolvedOptions } from "./options/schema.js";
-import type { Runtime } from "./runtime.js";
+import { resolveWith } from "./options/resolve.js";
+import { composeOptionsSchema, type LatchkeyOptions, type ResolvedOptions } from "./options/schema.js";
 import { SessionStore } from "./sessions/store.js";
 import {
   createSessionToken,
   jwks,
+  type SessionApiDeps,
   type SessionTokenOwner,
   validateSessionToken,
   verifyAccessToken,
 } from "./sessions/tokens/api.js";
-import { tokensArea } from "./sessions/tokens/area.js";
 import { createJwtStrategy } from "./sessions/tokens/jwt.js";
 import { sessionTokenStrategy, type VerifiedAccessToken } from "./sessions/tokens/strategy.js";
+import { EmailAddresses } from "./store/addresses.js";
+import { Authenticators } from "./store/authenticators.js";
 import { CodeProcessStore } from "./store/code-processes.js";
 import { openStore } from "./store/database.js";
+import { KeyStore } from "./store/keys.js";
+import { Users } from "./store/users.js";
+import { tokensArea } from "./tokens/area.js";
 import { usersessionsArea } from "./usersessions/area.js";
 
 export interface Latchkey {
@@ -45,8 +54,11 @@ export interface Latchkey {
   respond(request: ApiRequest, info?: ConnectionInfo): Promise<ApiAnswer>;
   /** The options with every default filled in. */
   readonly options: ResolvedOptions;
-  /** The route table (method, path, clients, input schema) the API is built from. */
+  /** The route table (method, path, clients, gate, input schema) the API is built from. */
   readonly routes: readonly Route[];
+  /** The pages outside the API base (provider callbacks), and the path prefixes served (for adapters). */
+  readonly pages: readonly PageRoute[];
+  readonly prefixes: readonly string[];
   /** Resolves when the store is migrated and the rate limiter is ready; rejects if either failed. */
   ready(): Promise<void>;
   /** Applies pending migrations; returns their names. */
@@ -86,35 +98,23 @@ export interface Latchkey {
   jwks(): Promise<JSONWebKeySet>;
 }
 
-/** Every area, each contributing routes and stages. */
-const AREAS: readonly Area[] = [
-  baseArea,
-  accountArea,
-  emailArea,
-  passwordResetArea,
-  loginByCodeArea,
-  usersessionsArea,
-  tokensArea,
-  mfaArea,
-  webauthnArea,
-];
+/**
+ * Every area, in the order their sections and flows are listed. Adding an area is adding its
+ * folder and its line here.
+ */
+const AREAS: readonly Area[] = [accountArea, mfaArea, usersessionsArea, tokensArea];
 
-/** allauth's stage order (ALLAUTH-BEHAVIOUR §2.3); each area brings its own stages. */
-const STAGE_ORDER: readonly Flow[] = [
-  Flow.LOGIN_BY_CODE,
-  Flow.VERIFY_PHONE,
-  Flow.VERIFY_EMAIL,
-  Flow.MFA_AUTHENTICATE,
-  Flow.MFA_TRUST,
-  Flow.MFA_SIGNUP_WEBAUTHN,
-];
+const composition = optionsComposition(AREAS, [checkRateLimitOptions]);
+const schema = composeOptionsSchema(composition.sections, composition.rateLimitActions);
 
-function orderedStages(areas: readonly Area[]): Stage[] {
-  const stages = areas.flatMap((a) => a.stages ?? []);
-  for (const stage of stages) {
-    if (!STAGE_ORDER.includes(stage.key)) throw new Error(`stage ${stage.key} has no place in STAGE_ORDER`);
-  }
-  return stages.sort((a, b) => STAGE_ORDER.indexOf(a.key) - STAGE_ORDER.indexOf(b.key));
+/** The options with the areas' sections, checked (allauth's system checks). Throws OptionsError. */
+export function resolveOptions(input: LatchkeyOptions = {}): ResolvedOptions {
+  return resolveWith(composition, input);
+}
+
+/** The whole options schema (the core's sections and every area's), e.g. for LATCHKEY_* variables. */
+export function optionsSchema(): z.ZodType {
+  return schema;
 }
 
 export interface LatchkeyDependencies {
@@ -125,13 +125,26 @@ export interface LatchkeyDependencies {
   sendMail?: SendMail;
 }
 
-/** Builds Latchkey from options: store → mailer → rate limits → areas → router (DESIGN §3). */
+/** Builds Latchkey from options: store → mailer → rate limits → areas → pipeline. */
 export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDependencies = {}): Latchkey {
   const options = resolveOptions(input);
   const logger = deps.logger ?? pino({ level: options.logLevel, base: { name: "latchkey" } });
-  // Before the store opens, so a bad key does not leave a connection behind.
-  const tokens = options.tokens.strategy === "jwt" ? createJwtStrategy(options) : sessionTokenStrategy;
+  const now = deps.now ?? Date.now;
+  let sessions: SessionStore | undefined;
+  // Made (and its key checked) before the store opens, so a bad key leaves no connection behind;
+  // it reaches the sessions only when asked to.
+  const tokens =
+    options.tokens.strategy === "jwt"
+      ? createJwtStrategy(options, {
+          get sessions() {
+            return sessions!;
+          },
+          logger,
+          now,
+        })
+      : sessionTokenStrategy;
   const store = openStore(options.database);
+  sessions = new SessionStore(store, options.sessions);
   const mailer = createMailer(
     {
       transport: deps.sendMail ? { kind: "function", send: deps.sendMail } : mailTransport(options),
@@ -144,28 +157,44 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
   const runtime: Runtime = {
     options,
     store,
-    sessions: new SessionStore(store, options.sessions),
+    users: new Users(store.db),
+    addresses: new EmailAddresses(store.db),
+    authenticators: new Authenticators(store.db),
+    keys: new KeyStore(store.db),
     codes: new CodeProcessStore(store.db),
+    sessions,
     hasher: new PasswordHasher(options.password.hashing),
     rateLimiter: null,
     mailer,
     logger,
     tokens,
-    stages: orderedStages(AREAS),
-    now: deps.now ?? Date.now,
+    flowSources: AREAS.flatMap((a) => (a.flows ? [a.flows.bind(a)] : [])),
+    stages: areaStages(AREAS),
+    hooks: areaHooks(AREAS),
+    messages: messageTable(AREAS, options),
+    now,
   };
-  const routes: Route[] = AREAS.flatMap((area) => area.routes(options));
-  const respond = createResponder(runtime, routes);
+  const routes = areaRoutes(AREAS, options);
+  const pages = areaPages(AREAS, options);
+  const respond = createResponder(runtime, routes, pages);
+  const api: SessionApiDeps = { sessions, users: runtime.users, tokens, clients: options.clients, now };
 
   const ready = (async () => {
     if (options.database.migrate) await store.migrate();
-    runtime.rateLimiter = await createRateLimiter(options, store.pool, logger);
+    runtime.rateLimiter = await createRateLimiter(
+      options,
+      store.pool,
+      logger,
+      rateLimitDefaults(AREAS, options),
+    );
   })();
   ready.catch(() => {});
 
   return {
     options,
     routes,
+    pages,
+    prefixes: servedPrefixes(options.basePath, pages),
     runtime,
     async handler(request, info) {
       await ready;
@@ -179,23 +208,24 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     migrate: () => store.migrate(),
     async validateSessionToken(token) {
       await ready;
-      return validateSessionToken(runtime, token);
+      return validateSessionToken(api, token);
     },
     async createSessionToken(userId, client) {
       await ready;
-      return createSessionToken(runtime, userId, client);
+      return createSessionToken(api, userId, client);
     },
     async verifyAccessToken(token) {
       if (options.tokens.jwt.statefulValidation) await ready;
-      return verifyAccessToken(runtime, token);
+      return verifyAccessToken(api, token);
     },
-    jwks: () => jwks(runtime),
+    jwks: () => jwks(api),
     async purgeExpired() {
-      const now = runtime.now();
-      const sessions = await runtime.sessions.purgeExpired(now);
-      const tokens = await store.db.deleteFrom("token").where("expires_at", "<=", now).executeTakeFirst();
-      const codes = await runtime.codes.purgeExpired(now);
-      return { sessions, tokens: Number(tokens.numDeletedRows), codes };
+      const at = now();
+      return {
+        sessions: await runtime.sessions.purgeExpired(at),
+        tokens: await runtime.keys.purgeExpired(at),
+        codes: await runtime.codes.purgeExpired(at),
+      };
     },
     async close() {
       await ready.catch(() => {});
@@ -229,6 +259,7 @@ async function createRateLimiter(
   o: ResolvedOptions,
   pool: import("pg").Pool | undefined,
   logger: Logger,
+  defaults: Readonly<Record<string, string | false>>,
 ): Promise<RateLimiter | null> {
   if (o.rateLimits === false) return null;
   let store: RateLimitStore;
@@ -239,17 +270,8 @@ async function createRateLimiter(
   } else {
     store = { kind: "memory" };
   }
-  // allauth's confirm_email default depends on the verification mode.
-  const actions = { ...o.rateLimits.actions };
-  if (actions.confirm_email === undefined) {
-    const a = o.account;
-    actions.confirm_email = a.emailVerificationByCode.enabled
-      ? "1/10s/key"
-      : a.emailConfirmationCooldown > 0
-        ? `1/${a.emailConfirmationCooldown}s/key`
-        : false;
-  }
-  return RateLimiter.create(actions, store, {
+  return RateLimiter.create(o.rateLimits.actions, store, {
+    defaults,
     onError: (err) => logger.warn({ err }, "rate limit store failed; allowing the request"),
   });
 }

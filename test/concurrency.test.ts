@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { anonymousClient, countRows, PASSWORD, unique } from "./helpers/accounts.js";
 import { clients, type TestResponse } from "./helpers/client.js";
-import { startLatchkey, type TestServer } from "./helpers/latchkey.js";
+import { useLatchkey } from "./helpers/latchkey.js";
 import { dialects } from "./helpers/stores.js";
 
 const CONCURRENCY = 20;
@@ -11,13 +11,7 @@ const CONCURRENCY = 20;
  * must let exactly one win, and the losers must get allauth's field error, never a 500.
  */
 describe.each(dialects)("concurrent signups (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect);
 
   async function race(bodies: Record<string, unknown>[]): Promise<TestResponse[]> {
     // Half browser, half app; each its own frontend (own cookies, CSRF token and address).

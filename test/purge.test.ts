@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { countRows, insertUser, loginClient } from "./helpers/accounts.js";
-import { Client, startLatchkey, type TestServer } from "./helpers/latchkey.js";
+import { Client, useLatchkey } from "./helpers/latchkey.js";
 import { dialects } from "./helpers/stores.js";
 
 /** latchkey.purgeExpired(): what `latchkey serve` runs every ten minutes. */
 describe.each(dialects)("purging expired rows (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, { sessions: { idleTimeout: 3600, maxAge: 7200 } });
-  });
-  afterAll(() => server.close());
+  const server = useLatchkey(dialect, { sessions: { idleTimeout: 3600, maxAge: 7200 } });
 
   it("deletes sessions and mailed keys past their expiry, and nothing live", async () => {
     const user = await insertUser(server);
@@ -32,13 +28,9 @@ describe.each(dialects)("purging expired rows (%s)", (dialect) => {
 });
 
 describe.each(dialects)("purging expired code processes (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      account: { loginMethods: ["email"], loginByCode: { enabled: true, timeout: 180 } },
-    });
+  const server = useLatchkey(dialect, {
+    account: { loginMethods: ["email"], loginByCode: { enabled: true, timeout: 180 } },
   });
-  afterAll(() => server.close());
 
   it("deletes a mailed code's process once it expired", async () => {
     const user = await insertUser(server);

@@ -1,6 +1,7 @@
+import type { Context } from "../base/context.js";
 import { safeEqual, sha256 } from "../core/crypto.js";
+import { conflict, type Result } from "../core/responses.js";
 import { generateUserCode, normalizeUserCode } from "../core/usercode.js";
-import type { Context } from "../http/context.js";
 import type { CodeProcessRecord } from "../store/code-processes.js";
 
 /** The processes that mail a code to a person. */
@@ -113,6 +114,22 @@ export class CodeVerification {
       return { result: "correct" };
     }
     return { result: "incorrect", lastAttempt: claimed.attempts >= claimed.maxAttempts };
+  }
+
+  /**
+   * A guess answered as allauth answers it: null when it is right; 409 when nothing was left to
+   * guess; 400 `incorrect_code` on `param` when it is wrong. `end` drops the owner's state when
+   * the process is over (nothing left, or this wrong guess was the last allowed).
+   */
+  async check(ctx: Context, given: string, param: string, end: () => unknown): Promise<Result | null> {
+    const guess = await this.guess(ctx, given);
+    if (guess.result === "correct") return null;
+    if (guess.result === "spent") {
+      await end();
+      return conflict();
+    }
+    if (guess.lastAttempt) await end();
+    return ctx.invalid("incorrect_code", param);
   }
 
   /** Counts an attempt that was not even a well-formed guess; false when the process is used up. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { field, formCheck } from "../core/input.js";
-import { signupFieldSet } from "../options/resolve.js";
 import type { ResolvedOptions } from "../options/schema.js";
+import { signupFieldSet } from "./options.js";
 
 /**
  * The input schemas of the account area, named as allauth's headless inputs. Each is built
@@ -9,7 +9,7 @@ import type { ResolvedOptions } from "../options/schema.js";
  * the most permissive form, for typing and validating your own calls.
  */
 
-const invalidLogin = formCheck("Invalid login.", { code: "invalid_login" });
+const invalidLogin = formCheck("invalid_login");
 
 /** POST /auth/login: `password` and exactly one identifier among the configured login methods. */
 export function loginInput(o: ResolvedOptions) {
@@ -48,11 +48,7 @@ export function signupInput(o: ResolvedOptions) {
         const { email, email2 } = v as { email?: string; email2?: string };
         return email === undefined || email2 === undefined || email === email2;
       },
-      formCheck(
-        "You must type the same email each time.",
-        { code: "email_mismatch" },
-        { path: ["email2"], dependsOn: ["email", "email2"] },
-      ),
+      formCheck("email_mismatch", { path: ["email2"], dependsOn: ["email", "email2"] }),
     );
   }
   return schema as z.ZodType<SignupInput>;

@@ -1,9 +1,8 @@
 import { randomInt } from "node:crypto";
-import type { Kysely } from "kysely";
-import { type ApiError, apiError, messages } from "../core/errors.js";
+import type { Context } from "../base/context.js";
+import type { ApiError } from "../core/errors.js";
 import type { ResolvedOptions } from "../options/schema.js";
-import type { Database } from "../store/tables.js";
-import { usernameIsTaken } from "./users.js";
+import type { Users } from "../store/users.js";
 
 /** Django's UnicodeUsernameValidator. */
 const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
@@ -24,37 +23,16 @@ function isBlacklisted(o: ResolvedOptions, username: string): boolean {
  * allauth's username checks, in its order: the form field's length limits first, then the
  * adapter's `clean_username` (characters, blacklist, taken).
  */
-export async function usernameErrors(
-  db: Kysely<Database>,
-  o: ResolvedOptions,
-  username: string,
-): Promise<ApiError[]> {
-  const a = o.account;
+export async function usernameErrors(ctx: Context, username: string): Promise<ApiError[]> {
+  const a = ctx.options.account;
   const n = length(username);
-  if (n < a.usernameMinLength) {
-    return [
-      apiError(
-        "min_length",
-        `Ensure this value has at least ${a.usernameMinLength} characters (it has ${n}).`,
-        "username",
-      ),
-    ];
-  }
-  if (n > a.usernameMaxLength) {
-    return [
-      apiError(
-        "max_length",
-        `Ensure this value has at most ${a.usernameMaxLength} characters (it has ${n}).`,
-        "username",
-      ),
-    ];
-  }
-  if (!USERNAME_PATTERN.test(username)) return [apiError("invalid", messages.username_invalid, "username")];
-  if (isBlacklisted(o, username)) {
-    return [apiError("username_blacklisted", messages.username_blacklisted, "username")];
-  }
-  if (await usernameIsTaken(db, username))
-    return [apiError("username_taken", messages.username_taken, "username")];
+  if (n < a.usernameMinLength)
+    return [ctx.error("min_length", "username", { min: a.usernameMinLength, length: n })];
+  if (n > a.usernameMaxLength)
+    return [ctx.error("max_length", "username", { max: a.usernameMaxLength, length: n })];
+  if (!USERNAME_PATTERN.test(username)) return [ctx.error("invalid.username", "username")];
+  if (isBlacklisted(ctx.options, username)) return [ctx.error("username_blacklisted", "username")];
+  if (await ctx.rt.users.usernameTaken(username)) return [ctx.error("username_taken", "username")];
   return [];
 }
 
@@ -118,7 +96,7 @@ function candidates(o: ResolvedOptions, base: string): string[] {
  * "mary.jane", or "mary.jane4821" when that is taken).
  */
 export async function generateUsername(
-  db: Kysely<Database>,
+  users: Users,
   o: ResolvedOptions,
   email: string | undefined,
 ): Promise<string> {
@@ -126,19 +104,7 @@ export async function generateUsername(
   for (let round = 0; round < 5; round++) {
     const list = candidates(o, base).filter((c) => !isBlacklisted(o, c));
     if (list.length === 0) continue;
-    const taken = new Set(
-      (
-        await db
-          .selectFrom("user")
-          .select("username_lower")
-          .where(
-            "username_lower",
-            "in",
-            list.map((c) => c.toLowerCase()),
-          )
-          .execute()
-      ).map((r) => r.username_lower),
-    );
+    const taken = await users.takenUsernames(list);
     const free = list.find((c) => !taken.has(c.toLowerCase()));
     if (free !== undefined) return storedUsername(o, free);
   }

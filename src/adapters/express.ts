@@ -21,16 +21,17 @@ export type ExpressMiddleware = (
 ) => void;
 
 /**
- * Answers requests under `latchkey.options.basePath` and passes every other request to `next()`.
+ * Answers requests under the paths Latchkey serves (`latchkey.prefixes`: the API base, and the
+ * pages outside it such as provider callbacks) and passes every other request to `next()`.
  * Mount it at the app's root: `app.use(latchkeyExpress(latchkey))`. Put it before `express.json()`
  * when you can: a body that a parser already consumed is re-serialised from `req.body`, and a parser's
  * own size limit answers before Latchkey's 413.
  */
 export function latchkeyExpress(latchkey: Latchkey, options: NodeListenerOptions = {}): ExpressMiddleware {
-  const base = latchkey.options.basePath;
+  const prefixes = latchkey.prefixes;
   return (req, res, next) => {
     const path = req.originalUrl ?? req.url ?? "/";
-    if (!isUnder(path, base)) {
+    if (!prefixes.some((prefix) => isUnder(path, prefix))) {
       next();
       return;
     }

@@ -3,7 +3,7 @@ import type { Latchkey } from "../latchkey.js";
 import { type NodeListenerOptions, remoteInfo, toWebRequest } from "./node.js";
 
 /**
- * `latchkey/fastify`: a plugin serving Latchkey under its base path:
+ * `latchkey/fastify`: a plugin serving Latchkey under the paths it serves (`latchkey.prefixes`):
  * `app.register(latchkeyFastify, { latchkey })`. Other paths stay Fastify's.
  */
 
@@ -21,15 +21,20 @@ export const latchkeyFastify: FastifyPluginAsync<LatchkeyFastifyOptions> = async
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
-  fastify.route({
-    method: METHODS,
-    url: `${latchkey.options.basePath}/*`,
-    exposeHeadRoute: false,
-    async handler(request, reply) {
-      const response = await latchkey.handler(toWebRequest(request.raw, forwarded), remoteInfo(request.raw));
-      return sendWebResponse(reply, response);
-    },
-  });
+  for (const prefix of latchkey.prefixes) {
+    fastify.route({
+      method: METHODS,
+      url: `${prefix}/*`,
+      exposeHeadRoute: false,
+      async handler(request, reply) {
+        const response = await latchkey.handler(
+          toWebRequest(request.raw, forwarded),
+          remoteInfo(request.raw),
+        );
+        return sendWebResponse(reply, response);
+      },
+    });
+  }
 };
 
 async function sendWebResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {

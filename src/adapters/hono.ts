@@ -6,7 +6,7 @@ import { isUnder } from "./node.js";
 /**
  * `latchkey/hono`: Latchkey as a Hono handler, mounted with
  * `app.all("/_allauth/*", latchkeyHono(latchkey))` (or `app.use(latchkeyHono(latchkey))`:
- * requests outside the base path go on to `next()`).
+ * requests outside the paths Latchkey serves go on to `next()`).
  */
 
 export interface LatchkeyHonoOptions {
@@ -18,10 +18,10 @@ export interface LatchkeyHonoOptions {
 }
 
 export function latchkeyHono(latchkey: Latchkey, options: LatchkeyHonoOptions = {}): MiddlewareHandler {
-  const base = latchkey.options.basePath;
+  const prefixes = latchkey.prefixes;
   const remoteAddressOf = options.remoteAddress ?? nodeServerRemoteAddress;
   return async (c, next) => {
-    if (!isUnder(c.req.path, base)) {
+    if (!prefixes.some((prefix) => isUnder(c.req.path, prefix))) {
       await next();
       return;
     }

@@ -48,7 +48,8 @@ export async function loadCliOptions(
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith("LATCHKEY_") && !CLI_VARIABLE_NAMES.has(name)) overrides[name] = value;
   }
-  return applyEnvironment(options, overrides) as LatchkeyOptions;
+  const { optionsSchema } = await import("../latchkey.js");
+  return applyEnvironment(options, overrides, optionsSchema()) as LatchkeyOptions;
 }
 
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { RunningServer } from "../adapters/node.js";
 import type { Latchkey } from "../latchkey.js";
-import { OptionsError, resolveOptions } from "../options/resolve.js";
+import { OptionsError } from "../options/resolve.js";
 import type { LatchkeyOptions } from "../options/schema.js";
+import { DEFAULT_DATABASE_URL } from "../options/schema.js";
 import { CLI_VARIABLES, CliError, loadCliOptions, redactUrl, summarize } from "./config.js";
 
 /**
@@ -118,6 +119,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
 }
 
 async function check(input: LatchkeyOptions): Promise<number> {
+  const { resolveOptions } = await import("../latchkey.js");
   const options = resolveOptions(input);
   console.log(["ok", ...summarize(options)].join("\n"));
   return 0;
@@ -238,7 +240,7 @@ async function startOrExplain(latchkey: Latchkey): Promise<void> {
 }
 
 function databaseUrlOf(options: LatchkeyOptions): string {
-  return redactUrl(options.database?.url ?? resolveOptions({}).database.url);
+  return redactUrl(options.database?.url ?? DEFAULT_DATABASE_URL);
 }
 
 function parsePort(value: string | undefined): number {

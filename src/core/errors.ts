@@ -1,76 +1,9 @@
 /**
- * Stable error codes of the wire contract (allauth's ValidationError codes, plus Latchkey's
- * own for the cases allauth answers with HTML). Clients switch on `code`; `message` is for people.
+ * Errors of the wire contract. Every message has an id: the error `code` clients switch on, or
+ * `code.variant` where one code has several wordings (Django words `invalid` per field). The
+ * messages live in one table keyed by id (the runtime merges the areas' entries and the
+ * `messages` option, which translates them); `{name}` in a message is filled in from the call.
  */
-export type ErrorCode =
-  // generic input
-  | "required"
-  | "invalid"
-  | "invalid_choice"
-  | "max_length"
-  | "min_length"
-  | "invalid_list"
-  | "invalid_pk_value"
-  | "null_characters_not_allowed"
-  // latchkey's JSON answers where allauth answers HTML
-  | "invalid_json"
-  | "not_found"
-  | "method_not_allowed"
-  | "csrf_failed"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "internal_error"
-  // what Node's HTTP parser refuses, answered in the envelope by the Node adapter
-  | "bad_request"
-  | "request_timeout"
-  | "request_header_fields_too_large"
-  // account
-  | "invalid_login"
-  | "email_mismatch"
-  | "email_password_mismatch"
-  | "username_password_mismatch"
-  | "phone_password_mismatch"
-  | "too_many_login_attempts"
-  | "account_inactive"
-  | "email_taken"
-  | "username_taken"
-  | "username_blacklisted"
-  | "phone_taken"
-  | "duplicate_email"
-  | "max_email_addresses"
-  | "add_email_blocked"
-  | "unknown_email"
-  | "unknown_phone"
-  | "select_only_one"
-  | "cannot_remove_primary_email"
-  | "unverified_primary_email"
-  | "same_as_current"
-  | "incorrect_code"
-  | "invalid_or_expired_key"
-  | "invalid_password_reset"
-  | "incorrect_password"
-  | "enter_current_password"
-  | "password_too_short"
-  | "password_too_common"
-  | "password_entirely_numeric"
-  | "password_too_similar"
-  | "password_breached"
-  // mfa
-  | "unverified_email"
-  | "cannot_generate_recovery_codes"
-  | "cannot_delete_authenticator"
-  // social
-  | "account_not_found"
-  | "no_password"
-  | "no_verified_email"
-  | "disconnect_last"
-  | "connected_other"
-  | "invalid_token"
-  | "client_id_required"
-  | "token_required"
-  | "token_authentication_not_supported"
-  | "unknown_provider"
-  | "invalid_url";
 
 /** One entry of `errors[]`: `param` is absent for form-level errors. */
 export interface ApiError {
@@ -79,46 +12,77 @@ export interface ApiError {
   param?: string;
 }
 
-/** Default English messages, as allauth words them. */
-export const messages = {
+/** The messages of the pipeline and of Django's generic form fields, as allauth words them. */
+export const coreMessages = {
   required: "This field is required.",
   invalid: "Enter a valid value.",
-  invalid_email: "Enter a valid email address.",
+  "invalid.email": "Enter a valid email address.",
+  "invalid.aborted": "The request body was cut off.",
+  "invalid.json": "Enter a valid JSON.",
+  invalid_choice: "Select a valid choice.",
+  "invalid_choice.value": "Select a valid choice. {value} is not one of the available choices.",
+  "invalid_choice.unnamed": "Select a valid choice. That choice is not one of the available choices.",
+  max_length: "Ensure this value has at most {max} characters (it has {length}).",
+  min_length: "Ensure this value has at least {min} characters (it has {length}).",
+  invalid_list: "Enter a list of values.",
+  invalid_pk_value: "“{value}” is not a valid value.",
   null_characters_not_allowed: "Null characters are not allowed.",
+  // Latchkey's JSON answers where allauth answers HTML or nothing
   invalid_json: "The request body is not valid JSON.",
+  "invalid_json.object": "The request body must be a JSON object.",
   not_found: "Not found.",
   method_not_allowed: "Method not allowed.",
-  csrf_failed: "CSRF verification failed. Request aborted.",
+  csrf_failed: "CSRF verification failed. Request aborted. ({reason})",
   payload_too_large: "The request body is too large.",
   unsupported_media_type: "Send the request body as JSON (Content-Type: application/json).",
   internal_error: "Internal server error.",
-  invalid_login: "Invalid login.",
-  email_password_mismatch: "The email address and/or password you specified are not correct.",
-  username_password_mismatch: "The username and/or password you specified are not correct.",
-  phone_password_mismatch: "The phone number and/or password you specified are not correct.",
-  too_many_login_attempts: "Too many failed login attempts. Try again later.",
-  account_inactive: "This account is currently inactive.",
-  email_taken: "A user is already registered with this email address.",
-  username_taken: "A user with that username already exists.",
-  username_blacklisted: "Username can not be used. Please use other username.",
-  username_invalid:
-    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
-  incorrect_password: "Incorrect password.",
-  enter_current_password: "Please type your current password.",
-  incorrect_code: "Incorrect code.",
-  invalid_or_expired_key: "Invalid or expired key.",
-  invalid_password_reset: "The password reset token was invalid.",
-  // email addresses (allauth's account adapter; unknown_email is the headless adapter's wording)
-  duplicate_email: "This email address is already associated with this account.",
-  max_email_addresses: "You cannot add more than %d email addresses.",
-  unknown_email_address: "Unknown email address.",
-  cannot_remove_primary_email: "You cannot remove your primary email address.",
-  unverified_primary_email: "Your primary email address must be verified.",
-  same_as_current: "The new value must be different from the current one.",
-  add_email_blocked: "You cannot add an email address to an account protected by two-factor authentication.",
+  // what Node's HTTP parser refuses, answered in the envelope by the Node adapter
+  bad_request: "The request could not be read.",
+  "invalid.host": "The request URL or Host header is invalid.",
+  request_timeout: "The request took too long to arrive.",
+  request_header_fields_too_large: "The request headers are too large.",
 } as const;
 
+/**
+ * Every message id. Each area adds its own by declaration merging:
+ * `declare module "../core/errors.js" { interface MessageCatalog extends Record<keyof typeof ours, string> {} }`.
+ */
+export interface MessageCatalog extends Record<keyof typeof coreMessages, string> {}
+
+export type MessageId = keyof MessageCatalog & string;
+
+type CodeOf<Id> = Id extends `${infer Code}.${string}` ? Code : Id;
+
+/** Stable error codes of the wire contract (allauth's ValidationError codes, plus Latchkey's own). */
+export type ErrorCode = CodeOf<MessageId>;
+
+/** The message table: every id's text. */
+export type Messages = Readonly<Record<MessageId, string>>;
+
+export type MessageValues = Readonly<Record<string, string | number>>;
+
+/** The error `code` of a message id. */
+export function codeOf(id: MessageId): ErrorCode {
+  const dot = id.indexOf(".");
+  return (dot === -1 ? id : id.slice(0, dot)) as ErrorCode;
+}
+
+/** A message with its `{name}` placeholders filled in. */
+export function formatMessage(template: string, values?: MessageValues): string {
+  if (!values) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? String(values[name]) : whole,
+  );
+}
+
 /** Builds one error object; `param` omitted when not given, as the envelope requires. */
-export function apiError(code: ErrorCode, message: string, param?: string): ApiError {
+export function apiError(
+  messages: Messages,
+  id: MessageId,
+  param?: string,
+  values?: MessageValues,
+): ApiError {
+  const message = formatMessage(messages[id], values);
+  const code = codeOf(id);
   return param === undefined ? { message, code } : { message, code, param };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isValidEmail } from "./email.js";
-import { type ApiError, apiError, type ErrorCode, messages } from "./errors.js";
+import { type ApiError, apiError, type MessageId, type Messages, type MessageValues } from "./errors.js";
 
 /**
  * Input fields shaped like Django form fields, so validation errors come out with allauth's
@@ -29,13 +29,18 @@ export const field = {
   boolean: () => z.boolean(),
 };
 
+/** A custom check's failure: the message id it reports (rendered from the message table), and its values. */
+export function failsWith(id: MessageId, values?: MessageValues) {
+  return { params: values === undefined ? { id } : { id, values } };
+}
+
 /**
  * Django's CharField refuses NUL (ProhibitNullCharactersValidator); PostgreSQL cannot store it
  * in text either, so it must never get past the input.
  */
 const noNullCharacters = [
   (v: string) => !v.includes("\u0000"),
-  { message: messages.null_characters_not_allowed, params: { code: "null_characters_not_allowed" } },
+  failsWith("null_characters_not_allowed"),
 ] as const;
 
 function stripped(max?: number) {
@@ -56,7 +61,7 @@ function emailSchema() {
     .min(1, { abort: true })
     .refine(...noNullCharacters)
     .max(254)
-    .refine(isValidEmail, { message: messages.invalid_email, params: { code: "invalid" } })
+    .refine(isValidEmail, failsWith("invalid.email"))
     .transform((v) => v.toLowerCase());
 }
 
@@ -78,15 +83,10 @@ function optional<T extends z.ZodType>(schema: T) {
  * `clean()` when any field is invalid, so by default the check runs only when every field is
  * valid; with `dependsOn` it runs when those fields are valid (Django's `cleaned_data.get`).
  */
-export function formCheck<P extends Record<string, unknown>>(
-  message: string,
-  params: P,
-  opts: { path?: PropertyKey[]; dependsOn?: readonly string[] } = {},
-) {
+export function formCheck(id: MessageId, opts: { path?: PropertyKey[]; dependsOn?: readonly string[] } = {}) {
   const { path, dependsOn } = opts;
   return {
-    message,
-    params,
+    ...failsWith(id),
     ...(path ? { path } : {}),
     when: (payload: z.core.ParsePayload) =>
       dependsOn === undefined
@@ -97,27 +97,21 @@ export function formCheck<P extends Record<string, unknown>>(
 
 export type InputResult<T> = { ok: true; value: T } | { ok: false; errors: ApiError[] };
 
-/** Validates a parsed JSON body against an input schema, giving allauth-shaped errors. */
-export function parseInput<T>(schema: z.ZodType<T>, body: Record<string, unknown>): InputResult<T> {
+/** Validates a parsed body against an input schema, giving allauth-shaped errors. */
+export function parseInput<T>(
+  schema: z.ZodType<T>,
+  body: Record<string, unknown>,
+  messages: Messages,
+): InputResult<T> {
   const result = schema.safeParse(body);
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, errors: toApiErrors(result.error.issues, body) };
+  return { ok: false, errors: result.error.issues.map((issue) => toApiError(issue, body, messages)) };
 }
 
-function toApiErrors(issues: readonly z.core.$ZodIssue[], body: Record<string, unknown>): ApiError[] {
-  const errors: ApiError[] = [];
-  for (const issue of issues) {
-    const param = issue.path.length > 0 ? String(issue.path[0]) : undefined;
-    errors.push(toApiError(issue, param, body));
-  }
-  return errors;
-}
-
-function toApiError(
-  issue: z.core.$ZodIssue,
-  param: string | undefined,
-  body: Record<string, unknown>,
-): ApiError {
+function toApiError(issue: z.core.$ZodIssue, body: Record<string, unknown>, messages: Messages): ApiError {
+  const param = issue.path.length > 0 ? String(issue.path[0]) : undefined;
+  const error = (id: MessageId, values?: Record<string, string | number>) =>
+    apiError(messages, id, param, values);
   switch (issue.code) {
     case "invalid_type":
       if (
@@ -125,34 +119,29 @@ function toApiError(
         issue.path.length === 1 &&
         (body[param] === undefined || body[param] === null || body[param] === "")
       ) {
-        return apiError("required", messages.required, param);
+        return error("required");
       }
-      return apiError("invalid", "Enter a valid value.", param);
+      return error("invalid");
     case "too_big":
       if (issue.origin === "string") {
-        return apiError(
-          "max_length",
-          `Ensure this value has at most ${issue.maximum} characters (it has ${String((body[param ?? ""] as string | undefined)?.length ?? "more")}).`,
-          param,
-        );
+        const given = body[param ?? ""];
+        return error("max_length", {
+          max: Number(issue.maximum),
+          length: typeof given === "string" ? given.length : "more",
+        });
       }
-      return apiError("invalid", issue.message, param);
+      return error("invalid");
     case "too_small":
-      if (issue.origin === "string") return apiError("required", messages.required, param);
-      return apiError("invalid", issue.message, param);
+      return error(issue.origin === "string" ? "required" : "invalid");
     case "invalid_format":
-      return apiError(
-        "invalid",
-        issue.format === "email" ? messages.invalid_email : "Enter a valid value.",
-        param,
-      );
+      return error(issue.format === "email" ? "invalid.email" : "invalid");
     case "invalid_value":
-      return apiError("invalid_choice", "Select a valid choice.", param);
+      return error("invalid_choice");
     case "custom": {
-      const code = (issue.params as { code?: ErrorCode } | undefined)?.code ?? "invalid";
-      return apiError(code, issue.message, param);
+      const params = issue.params as { id?: MessageId; values?: MessageValues } | undefined;
+      return error(params?.id ?? "invalid", params?.values);
     }
     default:
-      return apiError("invalid", "Enter a valid value.", param);
+      return error("invalid");
   }
 }

@@ -1,10 +1,9 @@
-import type { AuthRecord } from "../sessions/session.js";
 import type { Flow } from "./enums.js";
 import type { ApiError } from "./errors.js";
 
 /**
- * The response shapes of the wire contract (allauth-openapi.yaml, as corrected by
- * ALLAUTH-BEHAVIOUR.md), for typing your own calls.
+ * The response shapes of the wire contract (allauth's headless API v1, as its server answers),
+ * for typing your own calls.
  */
 
 /** The `User` object; keys with no value are absent. */
@@ -16,14 +15,31 @@ export interface User {
   has_usable_password: boolean;
 }
 
-/** An entry of `methods`. */
-export type AuthenticationMethod = AuthRecord;
+/** An entry of `methods`: how and when the user authenticated (allauth's authentication records). */
+export interface AuthenticationMethod {
+  method: "password" | "password_reset" | "code" | "socialaccount" | "mfa";
+  /** Unix time in seconds (a float, as allauth sends it). */
+  at: number;
+  email?: string;
+  username?: string;
+  phone?: string;
+  reauthenticated?: true;
+  provider?: string;
+  uid?: string;
+  id?: number;
+  type?: string;
+  passwordless?: true;
+}
 
 /** An entry of `data.flows`. */
 export interface FlowInfo {
   id: Flow;
   is_pending?: boolean;
+  /** provider_redirect and provider_token: the providers that offer the flow. */
   providers?: string[];
+  /** A pending provider_signup: the provider. */
+  provider?: Record<string, unknown>;
+  /** A pending mfa_authenticate, and mfa_reauthenticate: the authenticator types the user has. */
   types?: ("recovery_codes" | "totp" | "webauthn")[];
 }
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseEml, readMailDirectory } from "./eml.js";
+import { parseEml, readMailDirectory } from "../../test/helpers/eml.js";
 import {
   createMailer,
   DEFAULT_MAIL_OPTIONS,

@@ -381,14 +381,6 @@ export function emailChangedMessage(params: EmailChangedParams): RenderedMail {
   return notification(params, "Email Changed", change);
 }
 
-/** allauth: email_confirm. */
-export function emailConfirmedMessage(params: EmailNotificationParams): RenderedMail {
-  const change = params.email
-    ? `Your email address ${params.email} has been confirmed.`
-    : "Your email has been confirmed.";
-  return notification(params, "Email Confirmation", change);
-}
-
 /**
  * Every template by name; names follow allauth's template prefixes so a flow can be traced
  * back to the allauth message it mirrors.
@@ -408,7 +400,6 @@ export const mailTemplates = {
   email_added: emailAddedMessage,
   email_deleted: emailRemovedMessage,
   email_changed: emailChangedMessage,
-  email_confirm: emailConfirmedMessage,
 } as const satisfies Record<string, (params: never) => RenderedMail>;
 
 export type MailTemplateName = keyof typeof mailTemplates;
@@ -422,7 +413,6 @@ export const notificationTemplateNames = [
   "email_added",
   "email_deleted",
   "email_changed",
-  "email_confirm",
 ] as const satisfies readonly MailTemplateName[];
 
 export function renderMailTemplate<N extends MailTemplateName>(

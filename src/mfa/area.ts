@@ -1,18 +1,23 @@
-import { unauthenticated } from "../account/auth-state.js";
-import type { Area } from "../area.js";
-import { AuthenticatorType, Client } from "../core/enums.js";
+import type { Area } from "../base/area.js";
+import type { AuthenticatedContext } from "../base/context.js";
+import { authenticated, pendingStage, type Route, route } from "../base/route.js";
+import { AuthenticatorType, Client, Flow } from "../core/enums.js";
 import { ok } from "../core/responses.js";
-import { type Route, route } from "../http/route.js";
+import type { FlowInfo } from "../core/wire.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { authenticateWithCode, reauthenticateWithCode } from "./authenticate.js";
-import { loadAuthenticators, serializeAuthenticator } from "./authenticators.js";
+import { authenticatorTypes, serializeAuthenticator } from "./authenticators.js";
 import { CodeInput, TrustInput } from "./inputs.js";
+import { mfaMessages } from "./messages.js";
+import { checkMfaOptions, mfaOptions } from "./options.js";
 import { regenerateRecoveryCodes, viewRecoveryCodes } from "./recovery-codes.js";
 import { mfaAuthenticateStage } from "./stage.js";
 import { activateTotp, deactivateTotp, getTotp } from "./totp.js";
 import { answerTrust, mfaTrustStage } from "./trust.js";
+import { webauthnRoutes } from "./webauthn/routes.js";
+import { passkeySignupStage } from "./webauthn/stage.js";
 
-/** allauth `headless/mfa/urls.py`: which MFA endpoints exist follows mfa.enabled, supportedTypes and trust. */
+/** The MFA endpoints: which exist follows mfa.enabled, mfa.supportedTypes and mfa.trust. */
 function mfaRoutes(o: ResolvedOptions): Route[] {
   if (!o.mfa.enabled) return [];
   const types = o.mfa.supportedTypes;
@@ -21,6 +26,7 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
       method: "POST",
       path: "/auth/2fa/authenticate",
       summary: "Two-factor authentication (TOTP or recovery code)",
+      gate: pendingStage(Flow.MFA_AUTHENTICATE, "unauthenticated"),
       input: CodeInput,
       handler: authenticateWithCode,
     }),
@@ -28,6 +34,7 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
       method: "POST",
       path: "/auth/2fa/reauthenticate",
       summary: "Reauthenticate with a TOTP or recovery code",
+      gate: authenticated,
       input: CodeInput,
       handler: reauthenticateWithCode,
     }),
@@ -35,11 +42,9 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
       method: "GET",
       path: "/account/authenticators",
       summary: "List authenticators",
-      handler: async (ctx) => {
-        if (!ctx.user) return unauthenticated(ctx);
-        const rows = await loadAuthenticators(ctx.db, ctx.user.id);
-        return ok(rows.map((row) => serializeAuthenticator(row)));
-      },
+      gate: authenticated,
+      handler: async (ctx: AuthenticatedContext) =>
+        ok((await ctx.rt.authenticators.list(ctx.user.id)).map((row) => serializeAuthenticator(row))),
     }),
   ];
   if (o.mfa.trust.enabled) {
@@ -49,6 +54,7 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
         path: "/auth/2fa/trust",
         clients: [Client.BROWSER],
         summary: "Trust this browser (skip MFA on later logins)",
+        gate: pendingStage(Flow.MFA_TRUST, "unauthenticated"),
         input: TrustInput,
         handler: answerTrust,
       }),
@@ -60,12 +66,14 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
         method: "GET",
         path: "/account/authenticators/totp",
         summary: "TOTP authenticator status",
+        gate: authenticated,
         handler: getTotp,
       }),
       route({
         method: "POST",
         path: "/account/authenticators/totp",
         summary: "Activate TOTP",
+        gate: authenticated,
         input: CodeInput,
         handler: activateTotp,
       }),
@@ -73,6 +81,7 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
         method: "DELETE",
         path: "/account/authenticators/totp",
         summary: "Deactivate TOTP",
+        gate: authenticated,
         handler: deactivateTotp,
       }),
     );
@@ -83,22 +92,65 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
         method: "GET",
         path: "/account/authenticators/recovery-codes",
         summary: "List recovery codes",
+        gate: authenticated,
         handler: viewRecoveryCodes,
       }),
       route({
         method: "POST",
         path: "/account/authenticators/recovery-codes",
         summary: "Regenerate recovery codes",
+        gate: authenticated,
         handler: regenerateRecoveryCodes,
       }),
     );
   }
+  if (types.includes(AuthenticatorType.WEBAUTHN)) routes.push(...webauthnRoutes(o));
   return routes;
 }
 
-/** MFA: TOTP, recovery codes, the mfa_authenticate and mfa_trust stages, 2FA endpoints. */
+/**
+ * allauth's mfa app: TOTP, recovery codes, WebAuthn security keys and passkeys, trusted browsers;
+ * the mfa_authenticate, mfa_trust and mfa_signup_webauthn stages.
+ */
 export const mfaArea: Area = {
   name: "mfa",
+  options: { mfa: mfaOptions },
+  checkOptions: checkMfaOptions,
   routes: mfaRoutes,
-  stages: [mfaAuthenticateStage, mfaTrustStage],
+  stages: [mfaAuthenticateStage, mfaTrustStage, passkeySignupStage],
+  config: (o) =>
+    o.mfa.enabled
+      ? {
+          key: "mfa",
+          value: { supported_types: o.mfa.supportedTypes, passkey_login_enabled: o.mfa.passkeyLogin },
+        }
+      : undefined,
+  async flows(ctx) {
+    const m = ctx.options.mfa;
+    if (!m.enabled) return [];
+    const flows: FlowInfo[] = [];
+    if (ctx.user) {
+      const types = await authenticatorTypes(ctx, ctx.user.id);
+      if (types.length > 0) flows.push({ id: Flow.MFA_REAUTHENTICATE, types });
+    } else if (m.passkeyLogin) {
+      flows.push({ id: Flow.MFA_LOGIN_WEBAUTHN });
+    }
+    return flows;
+  },
+  messages: mfaMessages,
+  hooks: {
+    /**
+     * allauth.mfa's `_add_email` receiver: an account protected by two-factor authentication may
+     * not add an address it has not proven (links could be followed by whoever holds the
+     * mailbox), unless mfa.allowUnverifiedEmail.
+     */
+    async refuseAddingEmail(ctx, user) {
+      const m = ctx.options.mfa;
+      if (!m.enabled || m.allowUnverifiedEmail) return null;
+      const types = await authenticatorTypes(ctx, user.id);
+      const protectedBy =
+        types.includes(AuthenticatorType.TOTP) || types.includes(AuthenticatorType.WEBAUTHN);
+      return protectedBy ? ctx.error("add_email_blocked", "email") : null;
+    },
+  },
 };

@@ -1,15 +1,13 @@
-import { authenticated, unauthenticated } from "../account/auth-state.js";
-import { authTime, pendingLogin, recordAuthentication } from "../account/flows/login.js";
 import { countLoginAttempt, loginAttemptSucceeded } from "../account/flows/login-attempts.js";
-import { AuthenticatorType, Flow } from "../core/enums.js";
-import { apiError, messages } from "../core/errors.js";
-import { badRequest, type Result } from "../core/responses.js";
-import type { Context } from "../http/context.js";
-import type { AuthRecord } from "../sessions/session.js";
-import { type AuthenticatorRow, loadAuthenticators, mfaMessages } from "./authenticators.js";
+import { authenticated } from "../base/auth.js";
+import type { AuthenticatedContext, Context, StageContext } from "../base/context.js";
+import { authTime, completeStage, recordAuthentication } from "../base/login.js";
+import { AuthenticatorType } from "../core/enums.js";
+import type { Result } from "../core/responses.js";
+import type { AuthenticationMethod } from "../core/wire.js";
+import type { AuthenticatorRow } from "../store/authenticators.js";
 import type { CodeInput } from "./inputs.js";
 import { verifyRecoveryCode } from "./recovery-codes.js";
-import { completeMfaAuthentication } from "./stage.js";
 import { verifyTotp } from "./totp.js";
 
 /**
@@ -22,7 +20,7 @@ export async function verifyAuthenticatorCode(
   userId: number,
   code: string,
 ): Promise<AuthenticatorRow | null> {
-  for (const row of await loadAuthenticators(ctx.db, userId)) {
+  for (const row of await ctx.rt.authenticators.list(userId)) {
     if (row.type === AuthenticatorType.TOTP && (await verifyTotp(ctx, row, code))) return row;
     if (row.type === AuthenticatorType.RECOVERY_CODES && (await verifyRecoveryCode(ctx, row, code)))
       return row;
@@ -32,15 +30,13 @@ export async function verifyAuthenticatorCode(
 
 /**
  * Checks a code under the failed-login limits of the user's second factors (allauth's key
- * `mfa-auth-user-<pk>`; see login-attempts.ts). The errors belong to the `code` field.
+ * `mfa-auth-user-<pk>`, see login-attempts.ts). The errors belong to the `code` field.
  */
 async function checkCode(ctx: Context, userId: number, code: string): Promise<AuthenticatorRow | Result> {
   const account = `mfa-auth-user-${userId}`;
-  if (!(await countLoginAttempt(ctx, account))) {
-    return badRequest([apiError("too_many_login_attempts", messages.too_many_login_attempts, "code")]);
-  }
+  if (!(await countLoginAttempt(ctx, account))) return ctx.invalid("too_many_login_attempts", "code");
   const used = await verifyAuthenticatorCode(ctx, userId, code);
-  if (!used) return badRequest([apiError("incorrect_code", mfaMessages.incorrect_code, "code")]);
+  if (!used) return ctx.invalid("incorrect_code", "code");
   await loginAttemptSucceeded(ctx, account);
   return used;
 }
@@ -49,29 +45,24 @@ function isResult(value: AuthenticatorRow | Result): value is Result {
   return "status" in value;
 }
 
-function mfaRecord(ctx: Context, row: AuthenticatorRow): AuthRecord {
+function mfaRecord(ctx: Context, row: AuthenticatorRow): AuthenticationMethod {
   return { method: "mfa", at: authTime(ctx), id: row.id, type: row.type };
 }
 
 /** POST /auth/2fa/authenticate: completes the pending mfa_authenticate stage with a TOTP or recovery code. */
-export async function authenticateWithCode(ctx: Context, input: CodeInput): Promise<Result> {
-  const login = pendingLogin(ctx);
-  if (!login || login.stage !== Flow.MFA_AUTHENTICATE) return unauthenticated(ctx, { isAuthenticated: null });
-  const checked = await checkCode(ctx, login.userId, input.code);
+export async function authenticateWithCode(ctx: StageContext, input: CodeInput): Promise<Result> {
+  const checked = await checkCode(ctx, ctx.login.userId, input.code);
   if (isResult(checked)) return checked;
-  return completeMfaAuthentication(ctx, mfaRecord(ctx, checked));
+  return completeStage(ctx, ctx.login, mfaRecord(ctx, checked));
 }
 
 /**
  * POST /auth/2fa/reauthenticate: a fresh `mfa` record for a logged-in user. Like allauth's headless
  * view (which reuses the login form), the record carries no `reauthenticated: true`.
  */
-export async function reauthenticateWithCode(ctx: Context, input: CodeInput): Promise<Result> {
-  const user = ctx.user;
-  if (!user) return unauthenticated(ctx);
-  const checked = await checkCode(ctx, user.id, input.code);
+export async function reauthenticateWithCode(ctx: AuthenticatedContext, input: CodeInput): Promise<Result> {
+  const checked = await checkCode(ctx, ctx.user.id, input.code);
   if (isResult(checked)) return checked;
   recordAuthentication(ctx, mfaRecord(ctx, checked));
-  ctx.session.cycleKey();
   return authenticated(ctx);
 }

@@ -1,22 +1,10 @@
-import type { Kysely } from "kysely";
-import { unauthenticated } from "../account/auth-state.js";
+import { requireRecentAuthentication } from "../base/auth.js";
+import type { AuthenticatedContext, Context } from "../base/context.js";
 import { randomString, safeEqual, sha256 } from "../core/crypto.js";
 import { AuthenticatorType } from "../core/enums.js";
-import { apiError } from "../core/errors.js";
-import { badRequest, conflict, notFound, ok, type Result } from "../core/responses.js";
-import type { Context } from "../http/context.js";
-import { isUniqueViolation } from "../store/database.js";
-import type { Database } from "../store/tables.js";
-import {
-  type AuthenticatorRow,
-  authenticatorData,
-  findAuthenticator,
-  mfaMessages,
-  type RecoveryCodesData,
-  requireReauthentication,
-  serializeAuthenticator,
-  swapAuthenticatorData,
-} from "./authenticators.js";
+import { conflict, notFound, ok, type Result } from "../core/responses.js";
+import type { AuthenticatorRow } from "../store/authenticators.js";
+import { authenticatorData, type RecoveryCodesData, serializeAuthenticator } from "./authenticators.js";
 
 /*
  * Storage of recovery codes. Each code is checked against its SHA-256 only (constant-time), and
@@ -35,26 +23,11 @@ export function generateRecoveryCodes(count: number, digits: number): string[] {
   return [...codes];
 }
 
-async function insertRecoveryCodes(
-  db: Kysely<Database>,
-  ctx: Context,
-  userId: number,
-): Promise<{ row: AuthenticatorRow; codes: string[] }> {
+/** A new set of codes, as stored (their hashes, and the codes while they may be shown). */
+function newCodes(ctx: Context): { data: RecoveryCodesData; codes: string[] } {
   const { count, digits } = ctx.options.mfa.recoveryCodes;
   const codes = generateRecoveryCodes(count, digits);
-  const data: RecoveryCodesData = { hashes: codes.map((c) => sha256(c)), codes };
-  const row = await db
-    .insertInto("authenticator")
-    .values({
-      user_id: userId,
-      type: AuthenticatorType.RECOVERY_CODES,
-      data: JSON.stringify(data),
-      created_at: ctx.now(),
-      last_used_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { row, codes };
+  return { data: { hashes: codes.map((c) => sha256(c)), codes }, codes };
 }
 
 /**
@@ -64,15 +37,12 @@ async function insertRecoveryCodes(
  */
 export async function autoGenerateRecoveryCodes(ctx: Context, userId: number): Promise<boolean> {
   if (!ctx.options.mfa.supportedTypes.includes(AuthenticatorType.RECOVERY_CODES)) return false;
-  if (await findAuthenticator(ctx.db, userId, AuthenticatorType.RECOVERY_CODES)) return false;
-  try {
-    await insertRecoveryCodes(ctx.db, ctx, userId);
-  } catch (err) {
-    // A concurrent request made them first (one set per user, enforced by a unique index).
-    if (isUniqueViolation(err)) return false;
-    throw err;
-  }
-  return true;
+  const store = ctx.rt.authenticators;
+  if (await store.find(userId, AuthenticatorType.RECOVERY_CODES)) return false;
+  // Null: a concurrent request made them first (one set per user, enforced by a unique index).
+  return (
+    (await store.insert(userId, AuthenticatorType.RECOVERY_CODES, newCodes(ctx).data, ctx.now())) !== null
+  );
 }
 
 /**
@@ -96,8 +66,8 @@ export async function verifyRecoveryCode(
     if (index === -1) return false;
     const next: RecoveryCodesData = { ...data, hashes: hashes.map((h, i) => (i === index ? null : h)) };
     if (data.codes) next.codes = data.codes.filter((c) => !safeEqual(c, code));
-    if (await swapAuthenticatorData(ctx.db, current, next, ctx.now())) return true;
-    const fresh = await findAuthenticator(ctx.db, current.user_id, AuthenticatorType.RECOVERY_CODES);
+    if (await ctx.rt.authenticators.swapData(current, next, ctx.now())) return true;
+    const fresh = await ctx.rt.authenticators.find(current.user_id, AuthenticatorType.RECOVERY_CODES);
     if (!fresh || fresh.id !== current.id) return false;
     current = fresh;
   }
@@ -108,13 +78,10 @@ export async function verifyRecoveryCode(
  * GET /account/authenticators/recovery-codes: counts and, unless already shown with showOnce,
  * the unused codes. 404 without recovery codes; reauthentication required to see them.
  */
-export async function viewRecoveryCodes(ctx: Context): Promise<Result> {
-  const user = ctx.user;
-  if (!user) return unauthenticated(ctx);
-  let row = await findAuthenticator(ctx.db, user.id, AuthenticatorType.RECOVERY_CODES);
+export async function viewRecoveryCodes(ctx: AuthenticatedContext): Promise<Result> {
+  let row = await ctx.rt.authenticators.find(ctx.user.id, AuthenticatorType.RECOVERY_CODES);
   if (!row) return notFound();
-  const reauth = await requireReauthentication(ctx);
-  if (reauth) return reauth;
+  await requireRecentAuthentication(ctx);
   const showOnce = ctx.options.mfa.recoveryCodes.showOnce;
   const data = authenticatorData<RecoveryCodesData>(row);
   const didView = data.viewed_at !== undefined;
@@ -126,7 +93,7 @@ export async function viewRecoveryCodes(ctx: Context): Promise<Result> {
     };
     // Shown once: from now on only the hashes remain.
     if (showOnce) delete next.codes;
-    if (await swapAuthenticatorData(ctx.db, row, next)) row = { ...row, data: JSON.stringify(next) };
+    if (await ctx.rt.authenticators.swapData(row, next)) row = { ...row, data: JSON.stringify(next) };
   }
   return ok(serializeAuthenticator(row, shown ? { unusedCodes: shown } : {}));
 }
@@ -135,37 +102,19 @@ export async function viewRecoveryCodes(ctx: Context): Promise<Result> {
  * POST /account/authenticators/recovery-codes: a new set replaces the old one. Needs another
  * authenticator (400 before the reauthentication check, as allauth validates first).
  */
-export async function regenerateRecoveryCodes(ctx: Context): Promise<Result> {
+export async function regenerateRecoveryCodes(ctx: AuthenticatedContext): Promise<Result> {
   const user = ctx.user;
-  if (!user) return unauthenticated(ctx);
-  const other = await ctx.db
-    .selectFrom("authenticator")
-    .select("id")
-    .where("user_id", "=", user.id)
-    .where("type", "!=", AuthenticatorType.RECOVERY_CODES)
-    .executeTakeFirst();
-  if (!other) {
-    return badRequest([
-      apiError("cannot_generate_recovery_codes", mfaMessages.cannot_generate_recovery_codes),
-    ]);
-  }
-  const reauth = await requireReauthentication(ctx);
-  if (reauth) return reauth;
-  let regenerated: { row: AuthenticatorRow; codes: string[] };
-  try {
-    regenerated = await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom("authenticator")
-        .where("user_id", "=", user.id)
-        .where("type", "=", AuthenticatorType.RECOVERY_CODES)
-        .execute();
-      return insertRecoveryCodes(trx, ctx, user.id);
-    });
-  } catch (err) {
-    // A concurrent regeneration committed first: its codes are the ones now in force.
-    if (isUniqueViolation(err)) return conflict();
-    throw err;
-  }
-  const { row, codes } = regenerated;
+  if (!(await ctx.rt.authenticators.hasSecondFactor(user.id)))
+    return ctx.invalid("cannot_generate_recovery_codes");
+  await requireRecentAuthentication(ctx);
+  const { data, codes } = newCodes(ctx);
+  const row: AuthenticatorRow | null = await ctx.rt.authenticators.replace(
+    user.id,
+    AuthenticatorType.RECOVERY_CODES,
+    data,
+    ctx.now(),
+  );
+  // A concurrent regeneration committed first: its codes are the ones now in force.
+  if (!row) return conflict();
   return ok(serializeAuthenticator(row, { unusedCodes: codes }));
 }

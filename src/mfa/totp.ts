@@ -1,27 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { HOTP, Secret } from "otpauth";
 import QRCode from "qrcode";
-import { unauthenticated } from "../account/auth-state.js";
-import type { UserRecord } from "../account/users.js";
+import { requireRecentAuthentication } from "../base/auth.js";
+import type { AuthenticatedContext, Context } from "../base/context.js";
 import { safeEqual } from "../core/crypto.js";
 import { AuthenticatorType } from "../core/enums.js";
-import { apiError } from "../core/errors.js";
-import { badRequest, conflict, notFound, ok, type Result } from "../core/responses.js";
-import type { Context } from "../http/context.js";
+import { conflict, notFound, ok, type Result } from "../core/responses.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { SessionKey } from "../sessions/keys.js";
-import { isUniqueViolation } from "../store/database.js";
-import {
-  type AuthenticatorRow,
-  authenticatorData,
-  canAddAuthenticator,
-  deleteDanglingRecoveryCodes,
-  findAuthenticator,
-  mfaMessages,
-  requireReauthentication,
-  serializeAuthenticator,
-  swapAuthenticatorData,
-} from "./authenticators.js";
+import type { AuthenticatorRow } from "../store/authenticators.js";
+import type { UserRecord } from "../store/users.js";
+import { authenticatorData, canAddAuthenticator, serializeAuthenticator } from "./authenticators.js";
 import type { CodeInput } from "./inputs.js";
 import { autoGenerateRecoveryCodes } from "./recovery-codes.js";
 
@@ -118,24 +107,21 @@ export async function verifyTotp(ctx: Context, row: AuthenticatorRow, code: stri
       data.last_counter ?? Number.NEGATIVE_INFINITY,
     );
     if (counter === null) return false;
-    if (await swapAuthenticatorData(ctx.db, current, { ...data, last_counter: counter }, ctx.now()))
+    if (await ctx.rt.authenticators.swapData(current, { ...data, last_counter: counter }, ctx.now()))
       return true;
-    const fresh = await findAuthenticator(ctx.db, current.user_id, AuthenticatorType.TOTP);
+    const fresh = await ctx.rt.authenticators.find(current.user_id, AuthenticatorType.TOTP);
     if (!fresh || fresh.id !== current.id) return false;
     current = fresh;
   }
   return false;
 }
 
-const unverifiedEmail = () => apiError("unverified_email", mfaMessages.unverified_email);
-
 /** GET /account/authenticators/totp: the active TOTP, or 404 with a new secret to set one up. */
-export async function getTotp(ctx: Context): Promise<Result> {
+export async function getTotp(ctx: AuthenticatedContext): Promise<Result> {
   const user = ctx.user;
-  if (!user) return unauthenticated(ctx);
-  const active = await findAuthenticator(ctx.db, user.id, AuthenticatorType.TOTP);
+  const active = await ctx.rt.authenticators.find(user.id, AuthenticatorType.TOTP);
   if (active) return ok(serializeAuthenticator(active));
-  if (!(await canAddAuthenticator(ctx, user))) return conflict([unverifiedEmail()]);
+  if (!(await canAddAuthenticator(ctx, user))) return conflict([ctx.error("unverified_email")]);
   const secret = generateTotpSecret();
   ctx.session.set(SessionKey.TOTP_PENDING_SECRET, secret);
   const totpUrl = buildTotpUrl(ctx.options, user, secret);
@@ -147,60 +133,31 @@ export async function getTotp(ctx: Context): Promise<Result> {
  * POST /account/authenticators/totp: activates the secret offered by the last GET. Input errors
  * (unverified email, wrong code) come before the reauthentication check, as in allauth.
  */
-export async function activateTotp(ctx: Context, input: CodeInput): Promise<Result> {
+export async function activateTotp(ctx: AuthenticatedContext, input: CodeInput): Promise<Result> {
   const user = ctx.user;
-  if (!user) return unauthenticated(ctx);
-  if (!(await canAddAuthenticator(ctx, user))) {
-    return badRequest([apiError("unverified_email", mfaMessages.unverified_email, "code")]);
-  }
+  if (!(await canAddAuthenticator(ctx, user))) return ctx.invalid("unverified_email", "code");
   const secret = ctx.session.get<string>(SessionKey.TOTP_PENDING_SECRET);
   const now = ctx.now();
   const counter = secret ? matchTotpCode(secret, input.code, now, ctx.options.mfa.totp) : null;
-  if (secret === undefined || counter === null) {
-    return badRequest([apiError("incorrect_code", mfaMessages.incorrect_code, "code")]);
-  }
-  const reauth = await requireReauthentication(ctx);
-  if (reauth) return reauth;
-  if (await findAuthenticator(ctx.db, user.id, AuthenticatorType.TOTP)) return conflict();
-
+  if (secret === undefined || counter === null) return ctx.invalid("incorrect_code", "code");
+  await requireRecentAuthentication(ctx);
   // The activation code counts as used: it cannot pass a login's second step as well.
   const data: TotpData = { secret, last_counter: counter };
-  let row: AuthenticatorRow;
-  try {
-    row = await ctx.db
-      .insertInto("authenticator")
-      .values({
-        user_id: user.id,
-        type: AuthenticatorType.TOTP,
-        data: JSON.stringify(data),
-        created_at: now,
-        last_used_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  } catch (err) {
-    // A concurrent activation won (the unique index allows one TOTP per user).
-    if (isUniqueViolation(err)) return conflict();
-    throw err;
-  }
+  const row = await ctx.rt.authenticators.insert(user.id, AuthenticatorType.TOTP, data, now);
+  // Null: TOTP is active already (one per user, a unique index settles concurrent activations).
+  if (!row) return conflict();
   ctx.session.delete(SessionKey.TOTP_PENDING_SECRET);
   await autoGenerateRecoveryCodes(ctx, user.id);
   return ok(serializeAuthenticator(row));
 }
 
 /** DELETE /account/authenticators/totp: 200 whether or not TOTP was active (reauthentication only if it was). */
-export async function deactivateTotp(ctx: Context): Promise<Result> {
-  const user = ctx.user;
-  if (!user) return unauthenticated(ctx);
-  const active = await findAuthenticator(ctx.db, user.id, AuthenticatorType.TOTP);
+export async function deactivateTotp(ctx: AuthenticatedContext): Promise<Result> {
+  const active = await ctx.rt.authenticators.find(ctx.user.id, AuthenticatorType.TOTP);
   if (active) {
-    const reauth = await requireReauthentication(ctx);
-    if (reauth) return reauth;
+    await requireRecentAuthentication(ctx);
     // Recovery codes without a second factor left would be a dangling authenticator.
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("authenticator").where("id", "=", active.id).execute();
-      await deleteDanglingRecoveryCodes(trx, user.id);
-    });
+    await ctx.rt.authenticators.remove(ctx.user.id, { type: AuthenticatorType.TOTP });
   }
   return ok();
 }

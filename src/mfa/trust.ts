@@ -1,14 +1,11 @@
-import { unauthenticated } from "../account/auth-state.js";
-import { completeStage, pendingLogin } from "../account/flows/login.js";
-import type { Stage } from "../account/stages.js";
-import { findUserById, type UserRecord } from "../account/users.js";
+import type { Context, Stage, StageContext } from "../base/context.js";
+import { completeStage } from "../base/login.js";
 import { randomToken, safeEqual, sha256 } from "../core/crypto.js";
 import { Client, Flow } from "../core/enums.js";
 import type { Result } from "../core/responses.js";
-import type { Context } from "../http/context.js";
 import { serializeCookie } from "../http/cookies.js";
 import type { PendingLogin } from "../sessions/session.js";
-import { loadAuthenticators } from "./authenticators.js";
+import type { UserRecord } from "../store/users.js";
 import type { TrustInput } from "./inputs.js";
 
 /*
@@ -29,7 +26,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 /** allauth `create_config_fingerprint`: the user, the password hash and every authenticator's id and type. */
 export async function trustFingerprint(ctx: Context, user: UserRecord): Promise<string> {
   const parts = ["latchkey.mfa.trust", String(user.id), user.password ?? ""];
-  for (const row of await loadAuthenticators(ctx.db, user.id)) parts.push(String(row.id), row.type);
+  for (const row of await ctx.rt.authenticators.list(user.id)) parts.push(String(row.id), row.type);
   return sha256(parts.join("|"));
 }
 
@@ -42,72 +39,45 @@ function cookieTokens(ctx: Context): string[] {
     .slice(-MAX_TRUSTS_PER_COOKIE);
 }
 
-async function liveTrusts(ctx: Context, tokens: string[]) {
-  if (tokens.length === 0) return [];
-  return ctx.db
-    .selectFrom("token")
-    .select(["token_hash", "user_id", "data"])
-    .where("kind", "=", TOKEN_KIND)
-    .where(
-      "token_hash",
-      "in",
-      tokens.map((t) => sha256(t)),
-    )
-    .where("expires_at", ">", ctx.now())
-    .execute();
-}
-
 /** allauth `is_trusted_browser`: this browser holds a live trust for this user and setup. */
 export async function isTrustedBrowser(ctx: Context, user: UserRecord): Promise<boolean> {
   const trust = ctx.options.mfa.trust;
   if (!trust.enabled || ctx.client !== Client.BROWSER) return false;
-  const rows = (await liveTrusts(ctx, cookieTokens(ctx))).filter((r) => r.user_id === user.id);
+  const rows = [...(await ctx.rt.keys.findMany(TOKEN_KIND, cookieTokens(ctx), ctx.now())).values()].filter(
+    (r) => r.userId === user.id,
+  );
   if (rows.length === 0) return false;
   const fingerprint = await trustFingerprint(ctx, user);
-  return rows.some((r) => {
-    try {
-      const data = JSON.parse(r.data) as { fingerprint?: unknown };
-      return typeof data.fingerprint === "string" && safeEqual(data.fingerprint, fingerprint);
-    } catch {
-      return false;
-    }
-  });
+  return rows.some(
+    (r) => typeof r.data.fingerprint === "string" && safeEqual(r.data.fingerprint, fingerprint),
+  );
 }
 
 /** allauth `trust_browser`: records a new trust and sets the cookie with it (keeping other users' live trusts). */
 export async function trustBrowser(ctx: Context, user: UserRecord): Promise<void> {
   const o = ctx.options.mfa.trust;
-  const now = ctx.now();
   const held = cookieTokens(ctx);
-  const rows = await liveTrusts(ctx, held);
+  const live = await ctx.rt.keys.findMany(TOKEN_KIND, held, ctx.now());
   // This browser's earlier trusts for the same user are superseded; other users' stay.
-  const othersLive = new Set(rows.filter((r) => r.user_id !== user.id).map((r) => r.token_hash));
-  const superseded = rows.filter((r) => r.user_id === user.id).map((r) => r.token_hash);
+  const superseded = [...live.values()].filter((r) => r.userId === user.id).map((r) => r.id);
   const token = randomToken();
-  await ctx.db
-    .deleteFrom("token")
-    .where("kind", "=", TOKEN_KIND)
-    .where("user_id", "=", user.id)
-    .where((eb) =>
-      superseded.length > 0
-        ? eb.or([eb("expires_at", "<=", now), eb("token_hash", "in", superseded)])
-        : eb("expires_at", "<=", now),
-    )
-    .execute();
-  await ctx.db
-    .insertInto("token")
-    .values({
-      kind: TOKEN_KIND,
-      token_hash: sha256(token),
-      user_id: user.id,
+  await ctx.rt.keys.replace(
+    TOKEN_KIND,
+    token,
+    {
+      userId: user.id,
       email: null,
-      data: JSON.stringify({ fingerprint: await trustFingerprint(ctx, user) }),
-      created_at: now,
-      expires_at: now + o.cookieAge * 1000,
-      used_at: null,
-    })
-    .execute();
-  const tokens = [...held.filter((t) => othersLive.has(sha256(t))), token].slice(-MAX_TRUSTS_PER_COOKIE);
+      data: { fingerprint: await trustFingerprint(ctx, user) },
+      now: ctx.now(),
+      ttlMs: o.cookieAge * 1000,
+    },
+    superseded,
+  );
+  const kept = held.filter((_, i) => {
+    const row = live.get(i);
+    return row !== undefined && row.userId !== user.id;
+  });
+  const tokens = [...kept, token].slice(-MAX_TRUSTS_PER_COOKIE);
   ctx.extraCookies.push(
     serializeCookie(o.cookieName, tokens.join("."), {
       maxAge: o.cookieAge,
@@ -145,12 +115,10 @@ export const mfaTrustStage: Stage = {
 };
 
 /** POST /auth/2fa/trust (browser): completes mfa_trust, setting the trust cookie when `trust` is true. */
-export async function answerTrust(ctx: Context, input: TrustInput): Promise<Result> {
-  const login = pendingLogin(ctx);
-  if (!login || login.stage !== Flow.MFA_TRUST) return unauthenticated(ctx, { isAuthenticated: null });
+export async function answerTrust(ctx: StageContext, input: TrustInput): Promise<Result> {
   if (input.trust === true) {
-    const user = await findUserById(ctx.db, login.userId);
+    const user = await ctx.rt.users.findById(ctx.login.userId);
     if (user) await trustBrowser(ctx, user);
   }
-  return completeStage(ctx, login);
+  return completeStage(ctx, ctx.login);
 }

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { OptionsError } from "./resolve.js";
-import { optionsSchema } from "./schema.js";
 
 /**
  * `LATCHKEY_<PATH>` overrides for the CLI: the path of each option leaf in SCREAMING_SNAKE_CASE,
@@ -11,9 +10,10 @@ import { optionsSchema } from "./schema.js";
 export function applyEnvironment(
   base: Record<string, unknown>,
   env: Record<string, string | undefined>,
+  schema: z.ZodType,
 ): Record<string, unknown> {
   const result = structuredClone(base);
-  const leaves = optionLeaves();
+  const leaves = optionLeaves(schema);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith("LATCHKEY_") || raw === undefined) continue;
     const leaf = leaves.get(name);
@@ -28,11 +28,12 @@ interface Leaf {
   schema: z.ZodType;
 }
 
-let leafCache: Map<string, Leaf> | undefined;
+const leafCache = new WeakMap<z.ZodType, Map<string, Leaf>>();
 
 /** Every environment variable name the options schema accepts, with its path and schema. */
-export function optionLeaves(): Map<string, Leaf> {
-  if (leafCache) return leafCache;
+export function optionLeaves(schema: z.ZodType): Map<string, Leaf> {
+  const cached = leafCache.get(schema);
+  if (cached) return cached;
   const leaves = new Map<string, Leaf>();
   const walk = (schema: z.ZodType, path: string[]) => {
     const inner = unwrap(schema);
@@ -44,8 +45,8 @@ export function optionLeaves(): Map<string, Leaf> {
     }
     leaves.set(envName(path), { path, schema: inner });
   };
-  walk(optionsSchema, []);
-  leafCache = leaves;
+  walk(schema, []);
+  leafCache.set(schema, leaves);
   return leaves;
 }
 
@@ -85,6 +86,14 @@ function convert(raw: string, schema: z.ZodType, name: string): unknown {
   if (value !== "" && !Number.isNaN(Number(value))) candidates.push(Number(value));
   const list = value === "" ? [] : value.split(",").map((v) => v.trim());
   candidates.push(value, list);
+  // A map (the `messages` translations) is written as a JSON object.
+  if (value.startsWith("{")) {
+    try {
+      candidates.push(JSON.parse(value));
+    } catch {
+      // Not JSON: the other readings decide.
+    }
+  }
   for (const candidate of candidates) {
     if (accepts(schema, candidate)) return candidate;
   }

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type LatchkeyOptions, optionsSchema, type ResolvedOptions } from "./schema.js";
+import { composeOptionsSchema, type LatchkeyOptions, type ResolvedOptions } from "./schema.js";
 
 /** Refusal of an invalid option or combination; `path` names the option as written in the options object. */
 export class OptionsError extends Error {
@@ -12,9 +12,18 @@ export class OptionsError extends Error {
   }
 }
 
-/** Parses options, fills in defaults and applies allauth's system checks. Throws OptionsError. */
-export function resolveOptions(input: LatchkeyOptions = {}): ResolvedOptions {
-  const parsed = optionsSchema.safeParse(input);
+/** What the areas add to the options: their sections and their cross-option checks. */
+export interface OptionsComposition {
+  sections: Readonly<Record<string, z.ZodType>>;
+  /** Every rate-limit action (the keys `rateLimits.actions` takes). */
+  rateLimitActions: readonly string[];
+  /** allauth's system checks: each throws OptionsError naming the option to change. */
+  checks: readonly ((o: ResolvedOptions) => void)[];
+}
+
+/** Parses options, fills in defaults and applies the checks. Throws OptionsError. */
+export function resolveWith(composition: OptionsComposition, input: LatchkeyOptions = {}): ResolvedOptions {
+  const parsed = composeOptionsSchema(composition.sections, composition.rateLimitActions).safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
     if (issue.code === "unrecognized_keys") {
@@ -24,46 +33,14 @@ export function resolveOptions(input: LatchkeyOptions = {}): ResolvedOptions {
     }
     throw new OptionsError(issue.path.join(".") || "(root)", issue.message);
   }
-  const options = parsed.data;
-  checkCombinations(options);
+  const options = parsed.data as unknown as ResolvedOptions;
+  checkCore(options);
+  for (const check of composition.checks) check(options);
   return options;
 }
 
-function checkCombinations(o: ResolvedOptions): void {
-  const fields = signupFieldSet(o.account.signupFields);
-  if (o.account.loginMethods.includes("email") && !o.account.uniqueEmail) {
-    throw new OptionsError(
-      "account.loginMethods",
-      '"email" as a login method requires account.uniqueEmail to be true',
-    );
-  }
-  if (o.account.loginMethods.includes("email") && !fields.has("email")) {
-    throw new OptionsError(
-      "account.loginMethods",
-      '"email" as a login method requires "email" in account.signupFields',
-    );
-  }
-  if (o.account.loginMethods.includes("username") && !fields.has("username")) {
-    throw new OptionsError(
-      "account.loginMethods",
-      '"username" as a login method requires "username" in account.signupFields',
-    );
-  }
-  if (o.account.emailVerification === "mandatory" && fields.get("email") !== true) {
-    throw new OptionsError(
-      "account.emailVerification",
-      '"mandatory" requires a required email field ("email*") in account.signupFields',
-    );
-  }
-  if (fields.has("phone")) {
-    throw new OptionsError("account.signupFields", '"phone" is not supported yet');
-  }
-  if (fields.has("email2") && !fields.has("email")) {
-    throw new OptionsError("account.signupFields", '"email2" requires "email"');
-  }
-  if (o.account.usernameMinLength > o.account.usernameMaxLength) {
-    throw new OptionsError("account.usernameMinLength", "is larger than account.usernameMaxLength");
-  }
+/** The checks of the core's own sections. */
+function checkCore(o: ResolvedOptions): void {
   if (o.sessions.idleTimeout > o.sessions.maxAge) {
     throw new OptionsError("sessions.idleTimeout", "is longer than sessions.maxAge");
   }
@@ -82,38 +59,6 @@ function checkCombinations(o: ResolvedOptions): void {
       "sessions.cookieSameSite",
       '"None" requires sessions.cookieSecure (browsers refuse it otherwise)',
     );
-  }
-  if (o.account.emailVerificationByCode.enabled && o.account.emailVerification !== "mandatory") {
-    throw new OptionsError(
-      "account.emailVerificationByCode.enabled",
-      'requires account.emailVerification "mandatory"',
-    );
-  }
-  if (o.account.loginByCode.trustEnabled && !(o.mfa.enabled && o.mfa.trust.enabled)) {
-    throw new OptionsError("account.loginByCode.trustEnabled", "requires mfa.enabled and mfa.trust.enabled");
-  }
-  if (o.account.loginByCode.required !== false && !o.account.loginByCode.enabled) {
-    throw new OptionsError("account.loginByCode.required", "requires account.loginByCode.enabled");
-  }
-  const webauthn = o.mfa.supportedTypes.includes("webauthn");
-  if (o.mfa.passkeyLogin && !webauthn) {
-    throw new OptionsError("mfa.passkeyLogin", 'requires "webauthn" in mfa.supportedTypes');
-  }
-  if (o.mfa.passkeySignup) {
-    if (!webauthn) throw new OptionsError("mfa.passkeySignup", 'requires "webauthn" in mfa.supportedTypes');
-    if (
-      fields.get("email") !== true ||
-      o.account.emailVerification !== "mandatory" ||
-      !o.account.emailVerificationByCode.enabled
-    ) {
-      throw new OptionsError(
-        "mfa.passkeySignup",
-        'requires "email*" in account.signupFields, account.emailVerification "mandatory" and account.emailVerificationByCode.enabled',
-      );
-    }
-  }
-  if (o.mfa.trust.cookieSameSite === "None" && !o.mfa.trust.cookieSecure) {
-    throw new OptionsError("mfa.trust.cookieSameSite", '"None" requires mfa.trust.cookieSecure');
   }
   if (o.tokens.strategy === "jwt") {
     const key = o.tokens.jwt.privateKey;
@@ -141,14 +86,4 @@ function isOrigin(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Signup field name → required. */
-export function signupFieldSet(entries: readonly string[]): Map<string, boolean> {
-  const map = new Map<string, boolean>();
-  for (const entry of entries) {
-    const required = entry.endsWith("*");
-    map.set(required ? entry.slice(0, -1) : entry, required);
-  }
-  return map;
 }

@@ -1,46 +1,40 @@
 import { z } from "zod";
+import { cookieSameSite, rateSpec, seconds } from "./fields.js";
 
 /**
  * Every option of Latchkey, with allauth's defaults. One object: `createLatchkey(options)` takes it,
  * the CLI reads it from a JSON file, and each leaf can be overridden by a `LATCHKEY_<PATH>` variable.
- * Names follow allauth's settings (ACCOUNT_*, HEADLESS_*, MFA_*), in camelCase and grouped.
+ * Names follow allauth's settings (ACCOUNT_*, HEADLESS_*, MFA_*), in camelCase and grouped. This file
+ * holds the sections of the core (transport, sessions, storage, mail); each area adds its own
+ * section (see AreaOptions).
  */
 
-const seconds = (d: number) => z.number().int().positive().default(d);
-/** allauth's "False, True (= 2) or a count" settings, as a count (0 = off). */
-const countOrBoolean = z
-  .union([z.boolean(), z.number().int().min(0)])
-  .default(false)
-  .transform((v) => (v === true ? 2 : v === false ? 0 : v));
-const cookieSameSite = z.enum(["Lax", "Strict", "None"]);
-const rateSpec = z.union([z.string(), z.literal(false)]);
+/** Where `latchkey serve` keeps its data when nothing else is configured. */
+export const DEFAULT_DATABASE_URL = "sqlite:latchkey.sqlite3";
 
-const signupField = z.string().regex(/^(email|email2|username|password1|password2|phone)\*?$/, {
-  message:
-    'each entry is one of "email", "email2", "username", "password1", "password2", "phone", optionally with "*"',
-});
+/**
+ * `rateLimits`: false, or where counters live and the rules per action. The composition passes
+ * an object with one key per known action, so a misspelt action is an unknown option.
+ */
+function rateLimitsSchema(actions: z.ZodType<Partial<Record<string, string | false>>, object>) {
+  return z
+    .union([
+      z.literal(false),
+      z
+        .object({
+          /** Where counters live: "memory" (one process), "postgres" (the API's database) or "redis" (redisUrl). */
+          store: z.enum(["memory", "postgres", "redis"]).default("memory"),
+          /** Redis server of the "redis" store. */
+          redisUrl: z.string().default("redis://127.0.0.1:6379"),
+          /** ACCOUNT_RATE_LIMITS overrides per action ("n/period/key", false turns one off). */
+          actions: actions.prefault({}),
+        })
+        .strict(),
+    ])
+    .prefault({});
+}
 
-const rateLimitActions = z
-  .object({
-    login: rateSpec.optional(),
-    login_failed: rateSpec.optional(),
-    signup: rateSpec.optional(),
-    reset_password: rateSpec.optional(),
-    reset_password_from_key: rateSpec.optional(),
-    change_password: rateSpec.optional(),
-    manage_email: rateSpec.optional(),
-    change_phone: rateSpec.optional(),
-    reauthenticate: rateSpec.optional(),
-    request_login_code: rateSpec.optional(),
-    confirm_email: rateSpec.optional(),
-    verify_phone: rateSpec.optional(),
-    confirm_code: rateSpec.optional(),
-    login_failed_account: rateSpec.optional(),
-  })
-  .strict()
-  .prefault({});
-
-export const optionsSchema = z
+export const coreOptionsSchema = z
   .object({
     /** URL prefix of the API (allauth: where `allauth.headless.urls` is included). */
     basePath: z
@@ -59,7 +53,7 @@ export const optionsSchema = z
     database: z
       .object({
         /** `sqlite:PATH` (file; `sqlite::memory:` for throwaway) or `postgres://…`. The CLI also reads DATABASE_URL. */
-        url: z.string().default("sqlite:latchkey.sqlite3"),
+        url: z.string().default(DEFAULT_DATABASE_URL),
         /** Prefix of every table, so Latchkey can live in an existing database. */
         tablePrefix: z
           .string()
@@ -69,145 +63,6 @@ export const optionsSchema = z
         poolSize: z.number().int().positive().default(10),
         /** Apply pending migrations when Latchkey starts (else run `latchkey migrate`). */
         migrate: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
-
-    account: z
-      .object({
-        /** ACCOUNT_LOGIN_METHODS. */
-        loginMethods: z
-          .array(z.enum(["email", "username"]))
-          .min(1)
-          .default(["username"]),
-        /** ACCOUNT_SIGNUP_FIELDS; `*` marks a required field. `password1` is the `password` input; `password2` is ignored by headless clients, as in allauth. */
-        signupFields: z.array(signupField).min(1).default(["email", "username*", "password1*", "password2*"]),
-        /** Adapter `is_open_for_signup`: false answers 403 to signups. */
-        isOpenForSignup: z.boolean().default(true),
-        /** ACCOUNT_EMAIL_VERIFICATION. */
-        emailVerification: z.enum(["none", "optional", "mandatory"]).default("optional"),
-        /** ACCOUNT_PREVENT_ENUMERATION: `true` hides taken emails where a real signup would not log in; "strict" always. */
-        preventEnumeration: z.union([z.boolean(), z.literal("strict")]).default(true),
-        /** ACCOUNT_UNIQUE_EMAIL. */
-        uniqueEmail: z.boolean().default(true),
-        /** ACCOUNT_REAUTHENTICATION_TIMEOUT: how long an authentication counts as recent. */
-        reauthenticationTimeout: seconds(300),
-        /** ACCOUNT_REAUTHENTICATION_REQUIRED: reauthenticate before email changes. */
-        reauthenticationRequired: z.boolean().default(false),
-        /** ACCOUNT_LOGIN_TIMEOUT: the longest a staged login may take. */
-        loginTimeout: seconds(900),
-        /** ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE. */
-        logoutOnPasswordChange: z.boolean().default(false),
-        /** ACCOUNT_USERNAME_MIN_LENGTH. */
-        usernameMinLength: z.number().int().min(1).default(1),
-        /** Django's username max_length. */
-        usernameMaxLength: z.number().int().min(1).max(150).default(150),
-        /** ACCOUNT_USERNAME_BLACKLIST (compared case-insensitively). */
-        usernameBlacklist: z.array(z.string()).default([]),
-        /** ACCOUNT_PRESERVE_USERNAME_CASING: false stores usernames lowercased. */
-        preserveUsernameCasing: z.boolean().default(true),
-        /** ACCOUNT_EMAIL_VERIFICATION_BY_CODE_*: verify with a mailed code instead of a link (requires "mandatory"). */
-        emailVerificationByCode: z
-          .object({
-            enabled: z.boolean().default(false),
-            maxAttempts: z.number().int().min(1).default(3),
-            timeout: seconds(900),
-          })
-          .strict()
-          .prefault({}),
-        /** ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE: how many times the address may be changed during signup verification (true = 2). */
-        emailVerificationSupportsChange: countOrBoolean,
-        /** ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND: how many resends (true = 2). */
-        emailVerificationSupportsResend: countOrBoolean,
-        /** ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS: validity of verification links. */
-        emailConfirmationExpireDays: z.number().int().min(1).default(3),
-        /** ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN: seconds between verification mails to one address (link mode; code mode uses 10). */
-        emailConfirmationCooldown: z.number().int().min(0).default(180),
-        /** ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION: link verification during a login completes it. */
-        loginOnEmailConfirmation: z.boolean().default(false),
-        /** ACCOUNT_LOGIN_ON_PASSWORD_RESET. */
-        loginOnPasswordReset: z.boolean().default(false),
-        /** Django PASSWORD_RESET_TIMEOUT: validity of reset links, seconds. */
-        passwordResetTimeout: seconds(259_200),
-        /** ACCOUNT_PASSWORD_RESET_BY_CODE_*. */
-        passwordResetByCode: z
-          .object({
-            enabled: z.boolean().default(false),
-            maxAttempts: z.number().int().min(1).default(3),
-            timeout: seconds(180),
-          })
-          .strict()
-          .prefault({}),
-        /** ACCOUNT_LOGIN_BY_CODE_*. `required`: true, or the first factors after which a code is also required. */
-        loginByCode: z
-          .object({
-            enabled: z.boolean().default(false),
-            required: z
-              .union([z.boolean(), z.array(z.enum(["password", "mfa", "socialaccount"]))])
-              .default(false),
-            maxAttempts: z.number().int().min(1).default(3),
-            timeout: seconds(180),
-            supportsResend: countOrBoolean,
-            /** ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED (needs MFA trust). */
-            trustEnabled: z.boolean().default(false),
-          })
-          .strict()
-          .prefault({}),
-        /** ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS: mail unknown addresses that ask for a reset. */
-        emailUnknownAccounts: z.boolean().default(true),
-        /** ACCOUNT_CHANGE_EMAIL: one address per account; verifying a new one replaces it. */
-        changeEmail: z.boolean().default(false),
-        /** ACCOUNT_MAX_EMAIL_ADDRESSES (null: no limit). */
-        maxEmailAddresses: z.number().int().min(1).nullable().default(null),
-        /** ACCOUNT_EMAIL_NOTIFICATIONS: security notification mails (password changed, email added/removed/primary). */
-        emailNotifications: z.boolean().default(false),
-        /** ALLAUTH_USER_CODE_FORMAT: codes sent to people (login, verification, reset). */
-        userCodeFormat: z
-          .object({
-            alphabet: z.string().min(10).default("BCDFGHJKLMNPQRSTVWXZ"),
-            length: z.number().int().min(4).max(32).default(8),
-            dashed: z.boolean().default(true),
-          })
-          .strict()
-          .prefault({}),
-      })
-      .strict()
-      .prefault({}),
-
-    password: z
-      .object({
-        /** Django MinimumLengthValidator. */
-        minLength: z.number().int().min(1).default(8),
-        /** Django UserAttributeSimilarityValidator max_similarity; false turns it off. */
-        userAttributeSimilarity: z.union([z.number().min(0.1).max(1), z.literal(false)]).default(0.7),
-        /** Django CommonPasswordValidator (a list of over 20,000 shipped in data/). */
-        commonPasswords: z.boolean().default(true),
-        /** Django NumericPasswordValidator. */
-        numeric: z.boolean().default(true),
-        breached: z
-          .object({
-            /** Refuse passwords seen in data breaches (`password_breached`) at signup, change and reset, asking a k-anonymity range API: only the first 5 hex digits of the password's SHA-1 are sent. */
-            enabled: z.boolean().default(false),
-            /** Range endpoint in Have I Been Pwned's format; the 5-digit prefix is appended. */
-            url: z
-              .url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" })
-              .default("https://api.pwnedpasswords.com/range/"),
-            /** The longest a lookup may take; a lookup that times out, fails or answers other than 200 lets the password through and logs a warning. */
-            timeoutMs: z.number().int().min(1).default(1500),
-            /** How many sightings in breaches make a password refused. */
-            minCount: z.number().int().min(1).default(1),
-          })
-          .strict()
-          .prefault({}),
-        /** argon2id parameters (OWASP minimum by default). Stored hashes with other parameters are rehashed at login. */
-        hashing: z
-          .object({
-            memoryCost: z.number().int().min(1024).default(19456),
-            timeCost: z.number().int().min(1).default(2),
-            parallelism: z.number().int().min(1).default(1),
-          })
-          .strict()
-          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -262,21 +117,7 @@ export const optionsSchema = z
       .strict()
       .prefault({}),
 
-    rateLimits: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            /** Where counters live: "memory" (one process), "postgres" (the API's database) or "redis" (redisUrl). */
-            store: z.enum(["memory", "postgres", "redis"]).default("memory"),
-            /** Redis server of the "redis" store. */
-            redisUrl: z.string().default("redis://127.0.0.1:6379"),
-            /** ACCOUNT_RATE_LIMITS overrides per action ("n/period/key", false turns one off). */
-            actions: rateLimitActions,
-          })
-          .strict(),
-      ])
-      .prefault({}),
+    rateLimits: rateLimitsSchema(z.record(z.string(), rateSpec)),
 
     /** HEADLESS_FRONTEND_URLS: links put in mail; `{key}` is replaced by the secret. */
     frontendUrls: z
@@ -288,18 +129,6 @@ export const optionsSchema = z
           .default("http://localhost:3000/account/password/reset/key/{key}"),
         accountSignup: z.string().default("http://localhost:3000/account/signup"),
         socialaccountLoginError: z.string().default("http://localhost:3000/account/provider/callback"),
-      })
-      .strict()
-      .prefault({}),
-
-    usersessions: z
-      .object({
-        /** The /auth/sessions endpoints and config key (allauth.usersessions installed). */
-        enabled: z.boolean().default(true),
-        /** USERSESSIONS_TRACK_ACTIVITY: report last_seen_at. */
-        trackActivity: z.boolean().default(false),
-        /** End the user's other sessions when the password changes (Django does, through its session auth hash). */
-        endOthersOnPasswordChange: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -326,73 +155,6 @@ export const optionsSchema = z
             rotateRefreshToken: z.boolean().default(true),
             /** `iss` of issued tokens (and checked on verification), when set. */
             issuer: z.string().nullable().default(null),
-          })
-          .strict()
-          .prefault({}),
-      })
-      .strict()
-      .prefault({}),
-
-    mfa: z
-      .object({
-        /** The MFA area (allauth.mfa installed). */
-        enabled: z.boolean().default(true),
-        /** MFA_SUPPORTED_TYPES. */
-        supportedTypes: z
-          .array(z.enum(["recovery_codes", "totp", "webauthn"]))
-          .default(["recovery_codes", "totp"]),
-        /** MFA_ALLOW_UNVERIFIED_EMAIL. */
-        allowUnverifiedEmail: z.boolean().default(false),
-        /** MFA_TOTP_*. */
-        totp: z
-          .object({
-            /** Issuer shown by authenticator apps (default: siteName). */
-            issuer: z.string().nullable().default(null),
-            digits: z.number().int().min(6).max(8).default(6),
-            period: z.number().int().min(15).max(120).default(30),
-            /** Steps of clock drift accepted either side. */
-            tolerance: z.number().int().min(0).max(5).default(0),
-          })
-          .strict()
-          .prefault({}),
-        /** MFA_RECOVERY_CODE_*. */
-        recoveryCodes: z
-          .object({
-            count: z.number().int().min(1).max(100).default(10),
-            digits: z.number().int().min(6).max(16).default(8),
-            /** MFA_RECOVERY_CODES_SHOW_ONCE. */
-            showOnce: z.boolean().default(false),
-          })
-          .strict()
-          .prefault({}),
-        /** MFA_PASSKEY_LOGIN_ENABLED (needs "webauthn"). */
-        passkeyLogin: z.boolean().default(false),
-        /** MFA_PASSKEY_SIGNUP_ENABLED (needs "webauthn", "email*", mandatory verification by code). */
-        passkeySignup: z.boolean().default(false),
-        webauthn: z
-          .object({
-            /** Relying-party id; default: the request's host name. */
-            rpId: z.string().nullable().default(null),
-            /** Relying-party name; default: siteName. */
-            rpName: z.string().nullable().default(null),
-            /** Origins accepted in client data; default: the request's own origin. */
-            origins: z.array(z.string()).default([]),
-            /** MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN: skip the origin check (development only). */
-            allowInsecureOrigin: z.boolean().default(false),
-          })
-          .strict()
-          .prefault({}),
-        /** MFA_TRUST_*: "trust this browser" after MFA (browser client only). */
-        trust: z
-          .object({
-            enabled: z.boolean().default(false),
-            cookieName: z.string().default("mfa_trusted"),
-            /** Seconds (14 days). */
-            cookieAge: seconds(1_209_600),
-            cookieDomain: z.string().nullable().default(null),
-            cookiePath: z.string().default("/"),
-            cookieSecure: z.boolean().default(false),
-            cookieSameSite: cookieSameSite.default("Lax"),
           })
           .strict()
           .prefault({}),
@@ -439,10 +201,37 @@ export const optionsSchema = z
       })
       .strict()
       .prefault({}),
+    /** Replacements of the English error messages by message id (e.g. "incorrect_code"), to translate them. */
+    messages: z.record(z.string(), z.string()).default({}),
   })
   .strict();
 
+/**
+ * The option sections of the areas, by key. Each area declares its own by declaration merging
+ * (`declare module "../options/schema.js" { interface AreaOptions { mfa: … } }`) and hands its
+ * schema to the composition (Area.options).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by the areas
+export interface AreaOptions {}
+/** The areas' sections as written by users (see AreaOptions). */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by the areas
+export interface AreaOptionsInput {}
+
 /** The options object as written by users (everything optional). */
-export type LatchkeyOptions = z.input<typeof optionsSchema>;
+export type LatchkeyOptions = z.input<typeof coreOptionsSchema> & AreaOptionsInput;
 /** The options with every default filled in. */
-export type ResolvedOptions = z.output<typeof optionsSchema>;
+export type ResolvedOptions = z.output<typeof coreOptionsSchema> & AreaOptions;
+
+/**
+ * The whole schema: the core's sections and the areas', and `rateLimits.actions` with one key
+ * per rate-limit action. An unknown key anywhere is an error.
+ */
+export function composeOptionsSchema(
+  sections: Readonly<Record<string, z.ZodType>>,
+  rateLimitActions: readonly string[],
+) {
+  const actions = z
+    .object(Object.fromEntries(rateLimitActions.map((a) => [a, rateSpec.optional()])))
+    .strict();
+  return coreOptionsSchema.extend({ ...sections, rateLimits: rateLimitsSchema(actions) }).strict();
+}

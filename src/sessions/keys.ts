@@ -3,7 +3,7 @@
  * that names it; an absent key means "nothing pending".
  */
 export const SessionKey = {
-  /** AuthRecord[] of the logged-in user. */
+  /** AuthenticationMethod[] of the logged-in user. */
   METHODS: "methods",
   /** PendingLogin: a staged login in progress. */
   LOGIN: "login",

@@ -1,25 +1,11 @@
 import { randomToken } from "../core/crypto.js";
+import type { AuthenticationMethod } from "../core/wire.js";
 
-/** One entry of `methods`: how and when the user authenticated (allauth's authentication records). */
-export interface AuthRecord {
-  method: "password" | "password_reset" | "code" | "socialaccount" | "mfa";
-  /** Unix time in seconds (a float, as allauth sends it). */
-  at: number;
-  email?: string;
-  username?: string;
-  reauthenticated?: true;
-  provider?: string;
-  uid?: string;
-  id?: number;
-  type?: string;
-  passwordless?: true;
-}
-
-/** A login between its first factor and its last stage (DESIGN §5). */
+/** A login between its first factor and its last stage (see base/login.ts). */
 export interface PendingLogin {
   userId: number;
   /** Records earned so far; they become the session's `methods` when the login completes. */
-  records: AuthRecord[];
+  records: AuthenticationMethod[];
   /** The stage waiting for the client, if any. */
   stage: string | null;
   /** Stages already completed, in order. */
@@ -36,7 +22,7 @@ export interface PendingLogin {
 
 /** What a session holds besides its user. Areas keep their own keys (e.g. "mfa.totp"). */
 export interface SessionData {
-  methods?: AuthRecord[];
+  methods?: AuthenticationMethod[];
   login?: PendingLogin;
   [key: string]: unknown;
 }
@@ -60,8 +46,12 @@ export class Session {
   /** The token changed in this request (new session or rotation): it must be handed out. */
   tokenChanged = false;
 
+  /** SHA-256 of the token the row held when this request loaded it (guards the write-back). */
+  storedTokenHash: string | null;
+
   constructor(init: {
     rowId: number | null;
+    storedTokenHash?: string | null;
     token: string | null;
     userId: number | null;
     data: SessionData;
@@ -69,6 +59,7 @@ export class Session {
     lastSeenAt: number;
   }) {
     this.rowId = init.rowId;
+    this.storedTokenHash = init.storedTokenHash ?? null;
     this.token = init.token;
     this.userId = init.userId;
     this.data = init.data;
@@ -118,6 +109,7 @@ export class Session {
   flush(now: number): void {
     if (this.rowId !== null) this.discardedRowId = this.rowId;
     this.rowId = null;
+    this.storedTokenHash = null;
     this.token = null;
     this.userId = null;
     this.data = {};

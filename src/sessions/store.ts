@@ -1,8 +1,7 @@
-import { type CompiledQuery, type Kysely, sql } from "kysely";
-import type { UserRecord } from "../account/users.js";
+import { type CompiledQuery, sql } from "kysely";
 import { sha256 } from "../core/crypto.js";
 import type { Store } from "../store/database.js";
-import type { Database } from "../store/tables.js";
+import type { UserRecord } from "../store/users.js";
 import { Session, type SessionData } from "./session.js";
 
 export interface SessionLifetimes {
@@ -32,7 +31,7 @@ export interface ShortLife {
   keys: string[];
 }
 
-/** `last_seen_at` is written at most this often, not on every request (DESIGN §7). */
+/** `last_seen_at` is written at most this often, not on every request: a session check stays one read. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 /** Placeholders of the precompiled load queries' parameters. */
 const TOKEN_PARAMETER = "\u0000token";
@@ -54,6 +53,7 @@ export interface LoadedSession {
 
 interface LoadedRow {
   id: number;
+  token_hash: string;
   user_id: number | null;
   data: string;
   created_at: number;
@@ -90,6 +90,7 @@ export class SessionStore {
         )
         .select([
           "s.id",
+          "s.token_hash",
           "s.user_id",
           "s.data",
           "s.created_at",
@@ -135,6 +136,7 @@ export class SessionStore {
     }
     const session = new Session({
       rowId: row.id,
+      storedTokenHash: row.token_hash,
       token,
       userId: row.user_id,
       data: JSON.parse(row.data) as SessionData,
@@ -164,6 +166,10 @@ export class SessionStore {
   /**
    * Writes what the request changed: deletes a flushed row, inserts a new session, updates a
    * changed one. A session that has logged in drops its short life.
+   *
+   * An update applies only while the row still has the token the request loaded it with: when a
+   * concurrent request rotated it (a login, a reauthentication), this request's view of the
+   * session is stale and writing it back would undo that login, so nothing is written.
    */
   async commit(session: Session, client: ClientInfo, now: number): Promise<void> {
     const db = this.store.db;
@@ -190,11 +196,13 @@ export class SessionStore {
         .returning("id")
         .executeTakeFirstOrThrow();
       session.rowId = row.id;
+      session.storedTokenHash = sha256(token);
     } else if (session.modified) {
+      const tokenHash = session.tokenChanged && session.token !== null ? sha256(session.token) : null;
       await db
         .updateTable("session")
         .set({
-          ...(session.tokenChanged && session.token !== null ? { token_hash: sha256(session.token) } : {}),
+          ...(tokenHash !== null ? { token_hash: tokenHash } : {}),
           user_id: session.userId,
           data: JSON.stringify(session.data),
           last_seen_at: now,
@@ -203,12 +211,15 @@ export class SessionStore {
           user_agent: client.userAgent.slice(0, 512),
         })
         .where("id", "=", session.rowId)
+        .where("token_hash", "=", session.storedTokenHash!)
         .execute();
+      if (tokenHash !== null) session.storedTokenHash = tokenHash;
     } else if (now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) {
       await db
         .updateTable("session")
         .set({ last_seen_at: now, expires_at: this.expiry(session, now) })
         .where("id", "=", session.rowId)
+        .where("token_hash", "=", session.storedTokenHash!)
         .execute();
     }
     session.lastSeenAt = now;
@@ -222,18 +233,6 @@ export class SessionStore {
     );
     const short = shortLifeEnd(session);
     return short === null ? normal : Math.min(normal, short);
-  }
-
-  /** Ends every session of a user, optionally keeping one (password change, admin action). */
-  async deleteForUser(
-    userId: number,
-    exceptRowId?: number | null,
-    /** A transaction to run in, when the deletion goes with other writes. */
-    db: Kysely<Database> = this.store.db,
-  ): Promise<void> {
-    let q = db.deleteFrom("session").where("user_id", "=", userId);
-    if (exceptRowId != null) q = q.where("id", "!=", exceptRowId);
-    await q.execute();
   }
 
   /** The live sessions of a user, oldest first (GET /auth/sessions). */

@@ -1,16 +1,9 @@
-import SQLite from "better-sqlite3";
-import {
-  type Dialect,
-  Kysely,
-  type Migration,
-  type MigrationProvider,
-  Migrator,
-  PostgresDialect,
-  SqliteDialect,
-  sql,
-} from "kysely";
-import pg from "pg";
-import { type DialectName, migrations } from "./migrations/index.js";
+import { Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import type pg from "pg";
+import type { DialectName, StoreDialect } from "./dialect.js";
+import { openPostgres } from "./dialects/postgres.js";
+import { openSqlite } from "./dialects/sqlite.js";
+import { migrations } from "./migrations/index.js";
 import { TablePrefixPlugin } from "./prefix.js";
 import type { Database } from "./tables.js";
 
@@ -20,58 +13,28 @@ export interface StoreOptions {
   poolSize?: number;
 }
 
-/** The database handle every area uses: typed Kysely with the table prefix applied. */
+/** The database handle every repository uses: typed Kysely with the table prefix applied. */
 export interface Store {
   db: Kysely<Database>;
   dialect: DialectName;
   tablePrefix: string;
   /** The PostgreSQL pool (for PostgreSQL-backed rate limits), when the dialect is postgres. */
   pool?: pg.Pool;
-  /** The SQLite connection, when the dialect is sqlite. */
-  sqlite?: SQLite.Database;
-  /**
-   * Runs one precompiled read through a cached prepared statement, bypassing Kysely (which
-   * prepares every query anew): for the queries on every request's path.
-   */
-  preparedRows<Row>(name: string, query: { sql: string; parameters: readonly unknown[] }): Promise<Row[]>;
+  /** The dialect's fast path for reads on every request (see StoreDialect.preparedRows). */
+  preparedRows: StoreDialect["preparedRows"];
   migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
 
-// pg returns int8 as strings by default; every bigint column here is epoch milliseconds.
-const pgTypes = {
-  getTypeParser(oid: number, format?: "text" | "binary") {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
-
 export function openStore(options: StoreOptions): Store {
   const { url, tablePrefix } = options;
-  let dialect: Dialect;
-  let name: DialectName;
-  let pool: pg.Pool | undefined;
-  let sqlite: SQLite.Database | undefined;
-  if (url.startsWith("sqlite:")) {
-    name = "sqlite";
-    const file = url.slice("sqlite:".length) || ":memory:";
-    sqlite = new SQLite(file);
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("busy_timeout = 5000");
-    sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("foreign_keys = ON");
-    dialect = new SqliteDialect({ database: sqlite });
-  } else {
-    name = "postgres";
-    pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
-    // An idle client's error (e.g. server restart) must not crash the process.
-    pool.on("error", () => {});
-    dialect = new PostgresDialect({ pool });
-  }
-  const raw = new Kysely<unknown>({ dialect });
+  const dialect = url.startsWith("sqlite:")
+    ? openSqlite(url)
+    : openPostgres(url, options.poolSize ?? 10, tablePrefix);
+  const name = dialect.name;
+  const raw = new Kysely<unknown>({ dialect: dialect.kysely });
   const db = raw.withPlugin(new TablePrefixPlugin(tablePrefix)) as unknown as Kysely<Database>;
   const t = (n: string) => tablePrefix + n;
-  const statements = new Map<string, SQLite.Statement>();
 
   const provider: MigrationProvider = {
     async getMigrations() {
@@ -85,25 +48,8 @@ export function openStore(options: StoreOptions): Store {
     db,
     dialect: name,
     tablePrefix,
-    ...(pool ? { pool } : {}),
-    ...(sqlite ? { sqlite } : {}),
-    async preparedRows<Row>(statementName: string, query: { sql: string; parameters: readonly unknown[] }) {
-      if (sqlite) {
-        let statement = statements.get(query.sql);
-        if (!statement) {
-          statement = sqlite.prepare(query.sql);
-          statements.set(query.sql, statement);
-        }
-        return statement.all(...(query.parameters as unknown[])) as Row[];
-      }
-      // A named statement is parsed once per connection and reused after.
-      const result = await pool!.query({
-        name: `${tablePrefix}${statementName}`.slice(0, 63),
-        text: query.sql,
-        values: query.parameters as unknown[],
-      });
-      return result.rows as Row[];
-    },
+    ...(dialect.pool ? { pool: dialect.pool } : {}),
+    preparedRows: dialect.preparedRows,
     async migrate() {
       // Kysely looks for its bookkeeping tables in every schema unless told which one: another
       // Latchkey's tables in another schema of the same database would be taken for ours.
@@ -134,9 +80,8 @@ export function openStore(options: StoreOptions): Store {
   };
 }
 
-/** True when a write failed on a unique constraint (both dialects). */
+/** True when a write failed on a unique constraint (on either database). */
 export function isUniqueViolation(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const code = (error as { code?: unknown }).code;
+  const code = (error as { code?: unknown } | null)?.code;
   return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { unauthenticated } from "../account/auth-state.js";
-import { logout } from "../account/flows/login.js";
-import type { Area } from "../area.js";
-import { type ApiError, apiError, messages } from "../core/errors.js";
-import { badRequest, ok, type Result } from "../core/responses.js";
-import type { Context } from "../http/context.js";
-import { type Route, route } from "../http/route.js";
+import type { Area } from "../base/area.js";
+import type { AuthenticatedContext, Context } from "../base/context.js";
+import { logout } from "../base/login.js";
+import { authenticated, type Route, route } from "../base/route.js";
+import type { MessageId, MessageValues } from "../core/errors.js";
+import { ok, type Result } from "../core/responses.js";
 import type { ResolvedOptions } from "../options/schema.js";
+import { usersessionsOptions } from "./options.js";
 
 /** One entry of GET /auth/sessions (allauth's SessionsResponse); times are float epoch seconds. */
 export interface UserSessionResponse {
@@ -20,9 +20,8 @@ export interface UserSessionResponse {
 }
 
 /**
- * DELETE /auth/sessions `{sessions: [id…]}`. The body is checked in the handler, after the
- * authentication check, because allauth answers 401 to anonymous callers before reading input,
- * and because which ids are valid depends on the caller's sessions.
+ * DELETE /auth/sessions `{sessions: [id…]}`. Which ids are valid depends on the caller's
+ * sessions, so the list is checked in the handler (Django's ModelMultipleChoiceField over them).
  */
 export const EndSessionsInput = z.object({
   sessions: z.unknown().describe("Ids of the caller's sessions to end (from GET /auth/sessions)."),
@@ -53,15 +52,14 @@ function pythonStr(value: unknown): string {
 /** What Python's int() accepts from a string (ASCII digits; underscores between digits). */
 const PYTHON_INT = /^\s*[+-]?\d+(_\d+)*\s*$/;
 
-const sessionsError = (code: ApiError["code"], message: string) =>
-  badRequest([apiError(code, message, "sessions")]);
+type Refusal = { id: MessageId; values?: MessageValues };
 
 /**
  * Django's ModelMultipleChoiceField over the caller's sessions, check for check: empty → required,
  * not a list → invalid_list, an id the database could not compare → invalid_pk_value, an id that
  * is not one of the caller's sessions → invalid_choice.
  */
-function selectSessions(value: unknown, choices: ReadonlySet<number>): number[] | Result {
+function selectSessions(value: unknown, choices: ReadonlySet<number>): number[] | Refusal {
   // Django's prepare_value turns any non-string iterable into a list (a dict into its keys).
   let items: unknown = value;
   if (items !== null && typeof items === "object" && !Array.isArray(items)) items = Object.keys(items);
@@ -73,17 +71,17 @@ function selectSessions(value: unknown, choices: ReadonlySet<number>): number[] 
     items === "" ||
     (Array.isArray(items) && items.length === 0)
   ) {
-    return sessionsError("required", messages.required);
+    return { id: "required" };
   }
-  if (!Array.isArray(items)) return sessionsError("invalid_list", "Enter a list of values.");
+  if (!Array.isArray(items)) return { id: "invalid_list" };
   // frozenset(): nested lists and objects are unhashable.
   if (items.some((v) => v !== null && typeof v === "object")) {
-    return sessionsError("invalid_list", "Enter a list of values.");
+    return { id: "invalid_list" };
   }
   const unique = [...new Set(items)];
   for (const v of unique) {
     if (typeof v === "string" && (v.includes("\u0000") || !PYTHON_INT.test(v))) {
-      return sessionsError("invalid_pk_value", `“${v}” is not a valid value.`);
+      return { id: "invalid_pk_value", values: { value: v } };
     }
   }
   const selected = new Set<number>();
@@ -92,10 +90,7 @@ function selectSessions(value: unknown, choices: ReadonlySet<number>): number[] 
     const text = pythonStr(v);
     const id = /^(0|[1-9][0-9]*)$/.test(text) ? Number(text) : Number.NaN;
     if (typeof v === "boolean" || !choices.has(id)) {
-      return sessionsError(
-        "invalid_choice",
-        `Select a valid choice. ${text} is not one of the available choices.`,
-      );
+      return { id: "invalid_choice.value", values: { value: text } };
     }
     selected.add(id);
   }
@@ -109,22 +104,20 @@ function usersessionsRoutes(o: ResolvedOptions): Route[] {
       method: "GET",
       path: "/auth/sessions",
       summary: "List the user's sessions",
-      async handler(ctx) {
-        if (!ctx.user) return unauthenticated(ctx);
-        return ok(await listSessions(ctx, ctx.user.id));
-      },
+      gate: authenticated,
+      handler: async (ctx: AuthenticatedContext) => ok(await listSessions(ctx, ctx.user.id)),
     }),
     route({
       method: "DELETE",
       path: "/auth/sessions",
       summary: "End some of the user's sessions (ending the current one logs out)",
+      gate: authenticated,
       input: EndSessionsInput,
-      async handler(ctx, input: EndSessionsInput) {
+      async handler(ctx: AuthenticatedContext, input: EndSessionsInput): Promise<Result> {
         const user = ctx.user;
-        if (!user) return unauthenticated(ctx);
         const current = await listSessions(ctx, user.id);
         const selected = selectSessions(input.sessions, new Set(current.map((s) => s.id)));
-        if (!Array.isArray(selected)) return selected;
+        if (!Array.isArray(selected)) return ctx.invalid(selected.id, "sessions", selected.values);
         const others = selected.filter((id) => id !== ctx.session.rowId);
         await ctx.rt.sessions.deleteRowsForUser(user.id, others);
         if (others.length !== selected.length) return logout(ctx);
@@ -137,5 +130,10 @@ function usersessionsRoutes(o: ResolvedOptions): Route[] {
 /** User sessions: list and end them (allauth.usersessions). */
 export const usersessionsArea: Area = {
   name: "usersessions",
+  options: { usersessions: usersessionsOptions },
   routes: usersessionsRoutes,
+  config: (o) =>
+    o.usersessions.enabled
+      ? { key: "usersessions", value: { track_activity: o.usersessions.trackActivity } }
+      : undefined,
 };

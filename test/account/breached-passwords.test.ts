@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isBreachedPassword } from "../../src/account/passwords/breached.js";
 import { passwordErrors } from "../../src/account/passwords/policy.js";
-import { resolveOptions } from "../../src/options/resolve.js";
+import { resolveOptions } from "../../src/latchkey.js";
 import {
   anonymousClient,
   countRows,
@@ -15,7 +15,7 @@ import {
   unique,
 } from "../helpers/accounts.js";
 import { clients, expectStatus } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 /** Passwords the fake range API knows, with how often each was "seen". */
@@ -212,7 +212,8 @@ describe("breached-password lookup (k-anonymity range API)", () => {
     });
     expect(resolveOptions({}).password.breached.url).toBe("https://api.pwnedpasswords.com/range/");
     const before = api.requests.length;
-    expect(await passwordErrors(o, BREACHED, {}, "password", captureWarnings())).toEqual([]);
+    const deps = { options: o, messages: {} as never, logger: captureWarnings() };
+    expect(await passwordErrors(deps, BREACHED, {}, "password")).toEqual([]);
     expect(api.requests.length).toBe(before);
   });
 
@@ -225,17 +226,15 @@ describe("breached-password lookup (k-anonymity range API)", () => {
 
 describe.each(dialects)("breached passwords over HTTP (%s)", (dialect) => {
   let api: RangeApi;
-  let server: TestServer;
   beforeAll(async () => {
     api = await startRangeApi();
-    server = await startLatchkey(dialect, {
-      password: { breached: { enabled: true, url: api.url, timeoutMs: ANSWER_TIMEOUT_MS } },
-    });
   });
   afterAll(async () => {
-    await server?.close();
     await api?.close();
   });
+  const server = useLatchkey(dialect, () => ({
+    password: { breached: { enabled: true, url: api.url, timeoutMs: ANSWER_TIMEOUT_MS } },
+  }));
 
   describe.each(clients)("%s client", (kind) => {
     const signup = async (password: string) =>
@@ -296,7 +295,7 @@ describe.each(dialects)("breached passwords over HTTP (%s)", (dialect) => {
       const hash = await storedPasswordHash(server, user.id);
       const c = await anonymousClient(server, kind);
       expectStatus(await c.post("/auth/password/request", { email: user.email }), 200);
-      const link = /\/password\/reset\/key\/(\S+)/.exec((await server.lastMail(user.email!)).text ?? "");
+      const link = /\/password\/reset\/key\/(\S+)/.exec(server.lastMail(user.email!).text);
       const key = decodeURIComponent(link![1]!);
       const res = await c.post("/auth/password/reset", { key, password: BREACHED });
       expectStatus(res, 400);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { ANONYMOUS_FLOWS, expectEnvelope, insertUser, loginClient } from "../helpers/accounts.js";
 import { clients } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
-import { dialects } from "../helpers/stores.js";
+import { Client, startLatchkey, useLatchkey } from "../helpers/latchkey.js";
+import { dialects, storelessDialects } from "../helpers/stores.js";
 
 const DEFAULT_CONFIG = {
   account: {
@@ -19,13 +19,7 @@ const DEFAULT_CONFIG = {
 };
 
 describe.each(dialects)("GET /config (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect);
 
   describe.each(clients)("%s client", (kind) => {
     it("describes the default configuration", async () => {
@@ -74,7 +68,7 @@ describe.each(dialects)("GET /config (%s)", (dialect) => {
   });
 });
 
-describe.each(dialects)("GET /config with other options (%s)", (dialect) => {
+describe.each(storelessDialects)("GET /config with other options (%s)", (dialect) => {
   const variants: [string, LatchkeyOptions, (data: Record<string, unknown>) => void][] = [
     [
       "email and username login, signup closed",
@@ -127,14 +121,10 @@ describe.each(dialects)("GET /config with other options (%s)", (dialect) => {
 
   it.each(variants)("%s", async (_name, options, check) => {
     const server = await startLatchkey(dialect, options);
-    try {
-      for (const kind of clients) {
-        const res = await server.client(kind).get("/config");
-        expect(res.status).toBe(200);
-        check(res.body.data);
-      }
-    } finally {
-      await server.close();
+    for (const kind of clients) {
+      const res = await server.client(kind).get("/config");
+      expect(res.status).toBe(200);
+      check(res.body.data);
     }
   });
 });

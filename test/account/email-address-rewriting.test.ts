@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   anonymousClient,
   countRows,
@@ -8,7 +8,7 @@ import {
   unique,
 } from "../helpers/accounts.js";
 import { clients, expectStatus } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const INVALID = { message: "Enter a valid email address.", code: "invalid", param: "email" };
@@ -29,19 +29,13 @@ const REWRITTEN = () => [
 ];
 
 describe.each(dialects)("addresses the mail library would rewrite (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect);
 
   async function stored() {
     return {
       users: await countRows(server, "user"),
       addresses: await countRows(server, "email_address"),
-      mails: (await server.mails()).length,
+      mails: server.mails().length,
     };
   }
 

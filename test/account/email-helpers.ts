@@ -29,17 +29,17 @@ export function pendingFlow(res: TestResponse): { id: string } | undefined {
 }
 
 /** The link key of the newest verification mail to an address. */
-export async function linkKey(server: TestServer, email: string): Promise<string> {
-  const mail = await server.lastMail(email);
-  const key = /verify-email\/([A-Za-z0-9_-]+)/.exec(mail.text ?? "")?.[1];
+export function linkKey(server: TestServer, email: string): string {
+  const mail = server.lastMail(email);
+  const key = /verify-email\/([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
   if (!key) throw new Error(`no verification link in ${mail.text}`);
   return key;
 }
 
 /** The code of the newest code mail to an address (a line of its own, indented). */
-export async function mailedCode(server: TestServer, email: string): Promise<string> {
-  const mail = await server.lastMail(email);
-  const code = /^ {4}(\S+)\s*$/m.exec(mail.text ?? "")?.[1];
+export function mailedCode(server: TestServer, email: string): string {
+  const mail = server.lastMail(email);
+  const code = /^ {4}(\S+)\s*$/m.exec(mail.text)?.[1];
   if (!code) throw new Error(`no code in ${mail.text}`);
   return code;
 }

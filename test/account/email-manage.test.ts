@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Client } from "../../src/core/enums.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { insertUser, type TestUser } from "../helpers/accounts.js";
 import { clients, expectStatus, type TestClient } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { addressRows, freshClient, freshEmail, linkKey, PASSWORD } from "./email-helpers.js";
 
@@ -42,13 +42,7 @@ const BASE: LatchkeyOptions = {
 };
 
 describe.each(dialects)("/account/email (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, BASE);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, BASE);
 
   describe.each(clients)("%s client", (kind) => {
     it("lists the addresses; anonymous callers get 401 on every method but POST (409) (§7 29)", async () => {
@@ -80,10 +74,10 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
         { email: user.email, verified: true, primary: true },
         { email: added, verified: false, primary: false },
       ]);
-      const mails = await server.mailsTo(added);
+      const mails = server.mailsTo(added);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.text).toContain("to connect it to their account");
-      const verified = await c.post("/auth/email/verify", { key: await linkKey(server, added) });
+      const verified = await c.post("/auth/email/verify", { key: linkKey(server, added) });
       expectStatus(verified, 200);
       expect(verified.body.data.user.email).toBe(user.email);
       expect(await addressRows(server, user.id)).toEqual([
@@ -139,7 +133,7 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
       const other = await insertUser(server, { email: freshEmail("other"), verified: true });
       const { user, c } = await loggedIn(server, kind);
       expectStatus(await c.post("/account/email", { email: other.email }), 200);
-      const res = await c.post("/auth/email/verify", { key: await linkKey(server, other.email!) });
+      const res = await c.post("/auth/email/verify", { key: linkKey(server, other.email!) });
       expect(res.body).toEqual({ status: 400, errors: [{ ...TAKEN, param: "key" }] });
       expect(await addressRows(server, user.id)).toEqual([
         { email: user.email, verified: 1, is_primary: 1 },
@@ -152,7 +146,7 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
       const pending = freshEmail("again");
       await addRow(server, user.id, pending, false);
       expect((await c.put("/account/email", { email: pending })).body).toEqual({ status: 200 });
-      expect(await server.mailsTo(pending)).toHaveLength(1);
+      expect(server.mailsTo(pending)).toHaveLength(1);
       expect((await c.put("/account/email", { email: freshEmail() })).body).toEqual({
         status: 400,
         errors: [UNKNOWN],
@@ -173,7 +167,7 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
         { email: user.email, verified: true, primary: false },
         { email: second, verified: true, primary: true },
       ]);
-      const note = await server.lastMail(user.email!);
+      const note = server.lastMail(user.email!);
       expect(note.subject).toContain("Email Changed");
       expect(note.text).toContain(`from ${user.email} to ${second}`);
       expect((await c.get("/auth/session")).body.data.user.email).toBe(second);
@@ -234,10 +228,10 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
       const { user, c } = await loggedIn(server, kind);
       const added = freshEmail("added");
       expectStatus(await c.post("/account/email", { email: added }), 200);
-      const note = await server.lastMail(user.email!);
+      const note = server.lastMail(user.email!);
       expect(note.subject).toContain("Email Added");
       expect(note.text).toContain(added);
-      expect((await server.lastMail(added)).subject).toContain("Confirm");
+      expect(server.lastMail(added).subject).toContain("Confirm");
     });
 
     it("DELETE removes a secondary address and notifies the primary (§7 30); the primary stays", async () => {
@@ -247,7 +241,7 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
       const res = await c.delete("/account/email", { email: extra });
       expectStatus(res, 200);
       expect(res.body.data).toEqual([{ email: user.email, verified: true, primary: true }]);
-      const note = await server.lastMail(user.email!);
+      const note = server.lastMail(user.email!);
       expect(note.subject).toContain("Email Removed");
       expect(note.text).toContain(extra);
 
@@ -266,7 +260,7 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
       const { user, c } = await loggedIn(server, kind);
       const gone = freshEmail("gone");
       expectStatus(await c.post("/account/email", { email: gone }), 200);
-      const key = await linkKey(server, gone);
+      const key = linkKey(server, gone);
       expectStatus(await c.delete("/account/email", { email: gone }), 200);
       expect((await c.post("/auth/email/verify", { key })).body.errors).toEqual([
         error("invalid_or_expired_key", "Invalid or expired key.", "key"),
@@ -277,24 +271,13 @@ describe.each(dialects)("/account/email (%s)", (dialect) => {
 });
 
 describe.each(dialects)("/account/email options (%s)", (dialect) => {
-  let open: TestServer;
-  let reauth: TestServer;
-  let limited: TestServer;
-  let change: TestServer;
-  beforeAll(async () => {
-    [open, reauth, limited, change] = await Promise.all([
-      startLatchkey(dialect, { account: { preventEnumeration: false } }),
-      startLatchkey(dialect, { account: { reauthenticationRequired: true } }),
-      startLatchkey(dialect, {
-        rateLimits: { actions: { manage_email: "3/m/user", confirm_email: "1/m/key" } },
-      }),
-      startLatchkey(dialect, {
-        account: { changeEmail: true, emailNotifications: true, loginMethods: ["email"] },
-      }),
-    ]);
+  const open = useLatchkey(dialect, { account: { preventEnumeration: false } });
+  const reauth = useLatchkey(dialect, { account: { reauthenticationRequired: true } });
+  const limited = useLatchkey(dialect, {
+    rateLimits: { actions: { manage_email: "3/m/user", confirm_email: "1/m/key" } },
   });
-  afterAll(async () => {
-    await Promise.all([open?.close(), reauth?.close(), limited?.close(), change?.close()]);
+  const change = useLatchkey(dialect, {
+    account: { changeEmail: true, emailNotifications: true, loginMethods: ["email"] },
   });
 
   describe.each(clients)("%s client", (kind) => {
@@ -340,7 +323,7 @@ describe.each(dialects)("/account/email options (%s)", (dialect) => {
       const added = freshEmail("l");
       expectStatus(await c.post("/account/email", { email: added }), 200);
       expect((await c.put("/account/email", { email: added })).body).toEqual({ status: 403 });
-      expect(await limited.mailsTo(added)).toHaveLength(1);
+      expect(limited.mailsTo(added)).toHaveLength(1);
       expectStatus(await c.get("/account/email"), 200);
       expect((await c.get("/account/email")).body).toEqual({ status: 429 });
       expect((await c.post("/account/email", { email: freshEmail() })).body).toEqual({ status: 429 });
@@ -353,18 +336,18 @@ describe.each(dialects)("/account/email options (%s)", (dialect) => {
       const first = freshEmail("first");
       const second = freshEmail("second");
       expectStatus(await c.post("/account/email", { email: first }), 200);
-      const firstKey = await linkKey(change, first);
+      const firstKey = linkKey(change, first);
       const res = await c.post("/account/email", { email: second });
       expect(res.body.data).toEqual([
         { email: user.email, verified: true, primary: true },
         { email: second, verified: false, primary: false },
       ]);
       expectStatus(await c.post("/auth/email/verify", { key: firstKey }), 400);
-      const done = await c.post("/auth/email/verify", { key: await linkKey(change, second) });
+      const done = await c.post("/auth/email/verify", { key: linkKey(change, second) });
       expectStatus(done, 200);
       expect(done.body.data.user.email).toBe(second);
       expect(await addressRows(change, user.id)).toEqual([{ email: second, verified: 1, is_primary: 1 }]);
-      const note = await change.lastMail(user.email!);
+      const note = change.lastMail(user.email!);
       expect(note.text).toContain(`from ${user.email} to ${second}`);
       // The last address cannot go when login is by email only.
       expect((await c.delete("/account/email", { email: second })).body.errors).toEqual([

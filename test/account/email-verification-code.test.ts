@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Client } from "../../src/core/enums.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { insertUser } from "../helpers/accounts.js";
 import { clients, expectStatus, type TestClient } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   addressRows,
@@ -57,21 +57,15 @@ async function signUp(
 }
 
 describe.each(dialects)("verification by code (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, byCode());
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, byCode());
 
   describe.each(clients)("%s client", (kind) => {
     it("signup: the code mail, GET info, POST logs in whatever loginOnEmailConfirmation says (§7 25)", async () => {
       const { c, email } = await signUp(server, kind);
-      const mails = await server.mailsTo(email);
+      const mails = server.mailsTo(email);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.text).toContain("to register an account");
-      const code = await mailedCode(server, email);
+      const code = mailedCode(server, email);
       expect(code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
 
       const info = await c.get("/auth/email/verify", { headers: { "X-Email-Verification-Key": code } });
@@ -113,14 +107,14 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       expect((await c.post("/auth/email/verify", {})).body).toEqual(required);
       expect((await c.get("/auth/email/verify")).body).toEqual(required);
       expectStatus(await c.post("/auth/email/verify", { key: 5 }), 400);
-      expect((await c.post("/auth/email/verify", { key: await mailedCode(server, email) })).body).toEqual({
+      expect((await c.post("/auth/email/verify", { key: mailedCode(server, email) })).body).toEqual({
         status: 409,
       });
     });
 
     it("an expired process is 409 and ends the login", async () => {
       const { c, email } = await signUp(server, kind);
-      const code = await mailedCode(server, email);
+      const code = mailedCode(server, email);
       server.advance(900_001);
       try {
         expect((await c.post("/auth/email/verify", { key: code })).body).toEqual({ status: 409 });
@@ -145,15 +139,15 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
 
     it("resend: a new code each time (the old one dies), up to the resend count (§7 26)", async () => {
       const { c, email } = await signUp(server, kind);
-      const first = await mailedCode(server, email);
+      const first = mailedCode(server, email);
       expect((await c.post("/auth/email/verify/resend")).body).toEqual({ status: 200 });
-      const second = await mailedCode(server, email);
+      const second = mailedCode(server, email);
       expect(second).not.toBe(first);
       expect((await c.post("/auth/email/verify/resend", {})).body).toEqual({ status: 200 });
-      const third = await mailedCode(server, email);
+      const third = mailedCode(server, email);
       expect(third).not.toBe(second);
       expect((await c.post("/auth/email/verify/resend")).body).toEqual({ status: 409 });
-      expect(await server.mailsTo(email)).toHaveLength(3);
+      expect(server.mailsTo(email)).toHaveLength(3);
       expect((await c.post("/auth/email/verify", { key: first })).body).toEqual(INCORRECT);
       expectStatus(await c.post("/auth/email/verify", { key: third }), 200);
     });
@@ -165,9 +159,9 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       const res = await c.post("/auth/login", { email: user.email, password: PASSWORD });
       expectStatus(res, 401);
       expect(pendingFlow(res)).toEqual(VERIFY_PENDING);
-      const mail = await server.lastMail(user.email!);
+      const mail = server.lastMail(user.email!);
       expect(mail.text).toContain("to connect it to their account");
-      const done = await c.post("/auth/email/verify", { key: await mailedCode(server, user.email!) });
+      const done = await c.post("/auth/email/verify", { key: mailedCode(server, user.email!) });
       expectStatus(done, 200);
       expect(done.body.data.methods).toEqual([
         { method: "password", at: expect.any(Number), email: user.email },
@@ -177,7 +171,7 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
     it("change of address at signup: 200 list of one, new code; old process code dies (§7 38)", async () => {
       const { c, email } = await signUp(server, kind);
       const userId = await userIdOf(server, email);
-      const oldCode = await mailedCode(server, email);
+      const oldCode = mailedCode(server, email);
       const same = await c.post("/account/email", { email: email.toUpperCase() });
       expect(same.body).toEqual({
         status: 400,
@@ -200,10 +194,10 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       expect((await c.post("/auth/email/verify", { key: oldCode })).body).toEqual(INCORRECT);
 
       const info = await c.get("/auth/email/verify", {
-        headers: { "X-Email-Verification-Key": await mailedCode(server, next) },
+        headers: { "X-Email-Verification-Key": mailedCode(server, next) },
       });
       expect(info.body.data.email).toBe(next);
-      const done = await c.post("/auth/email/verify", { key: await mailedCode(server, next) });
+      const done = await c.post("/auth/email/verify", { key: mailedCode(server, next) });
       expectStatus(done, 200);
       expect(done.body.data.user.email).toBe(next);
       expect(await addressRows(server, userId!)).toEqual([{ email: next, verified: 1, is_primary: 1 }]);
@@ -229,7 +223,7 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       const res = await c.post("/account/email", { email: owner.email });
       expectStatus(res, 200);
       expect(res.body.data).toEqual([{ email: owner.email, verified: false, primary: true }]);
-      const mail = await server.lastMail(owner.email!);
+      const mail = server.lastMail(owner.email!);
       expect(mail.text).toContain("an account using that email address already exists");
       // Nothing stored changed for the signup.
       expect(await addressRows(server, userId!)).toEqual([{ email, verified: 0, is_primary: 1 }]);
@@ -237,7 +231,7 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       // Changing again to a free address works.
       const free = freshEmail("free");
       expectStatus(await c.post("/account/email", { email: free }), 200);
-      expectStatus(await c.post("/auth/email/verify", { key: await mailedCode(server, free) }), 200);
+      expectStatus(await c.post("/auth/email/verify", { key: mailedCode(server, free) }), 200);
     });
 
     it("a logged-in user adds an address: listed but not stored until its code verifies it (§7 24, 27, 28)", async () => {
@@ -255,12 +249,12 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       ]);
       expect((await c.get("/account/email")).body.data).toEqual(res.body.data);
       expect(await addressRows(server, user.id)).toHaveLength(1);
-      expect((await server.lastMail(added)).text).toContain("to connect it to their account");
+      expect(server.lastMail(added).text).toContain("to connect it to their account");
 
       // PUT sends a new code, which verifies it; the old one is dead.
-      const firstCode = await mailedCode(server, added);
+      const firstCode = mailedCode(server, added);
       expect((await c.put("/account/email", { email: added })).body).toEqual({ status: 200 });
-      const secondCode = await mailedCode(server, added);
+      const secondCode = mailedCode(server, added);
       expect(secondCode).not.toBe(firstCode);
       expect((await c.post("/auth/email/verify", { key: firstCode })).body).toEqual(INCORRECT);
       const info = await c.get("/auth/email/verify", { headers: { "X-Email-Verification-Key": secondCode } });
@@ -281,7 +275,7 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
       const removed = await c.delete("/account/email", { email: pending });
       expectStatus(removed, 200);
       expect(removed.body.data.map((a: { email: string }) => a.email)).toEqual([user.email, added]);
-      expect((await c.post("/auth/email/verify", { key: await mailedCode(server, pending) })).body).toEqual({
+      expect((await c.post("/auth/email/verify", { key: mailedCode(server, pending) })).body).toEqual({
         status: 409,
       });
       // With nothing pending, PUT names no known address.
@@ -293,13 +287,7 @@ describe.each(dialects)("verification by code (%s)", (dialect) => {
 });
 
 describe.each(dialects)("verification by code with changeEmail (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, byCode({ changeEmail: true }));
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, byCode({ changeEmail: true }));
 
   describe.each(clients)("%s client", (kind) => {
     async function loggedIn() {
@@ -316,7 +304,7 @@ describe.each(dialects)("verification by code with changeEmail (%s)", (dialect) 
       expectStatus(res, 200);
       expect(res.body.data).toHaveLength(2);
       expect((await c.post("/auth/email/verify", { key: "key" })).body).toEqual(INCORRECT);
-      const done = await c.post("/auth/email/verify", { key: await mailedCode(server, next) });
+      const done = await c.post("/auth/email/verify", { key: mailedCode(server, next) });
       expectStatus(done, 200);
       expect(done.body.data.user.email).toBe(next);
       expect(await addressRows(server, user.id)).toEqual([{ email: next, verified: 1, is_primary: 1 }]);
@@ -331,7 +319,7 @@ describe.each(dialects)("verification by code with changeEmail (%s)", (dialect) 
       const res = await c.post("/account/email", { email: other.email });
       expectStatus(res, 200);
       expect(res.body.data).toHaveLength(2);
-      const verify = await c.post("/auth/email/verify", { key: await mailedCode(server, other.email!) });
+      const verify = await c.post("/auth/email/verify", { key: mailedCode(server, other.email!) });
       expect(verify.body).toEqual({
         status: 400,
         errors: [
@@ -348,23 +336,14 @@ describe.each(dialects)("verification by code with changeEmail (%s)", (dialect) 
 });
 
 describe.each(dialects)("verification by code under the confirm_email limit (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(
-      dialect,
-      byCode({}, { rateLimits: { actions: { confirm_email: "1/m/key" } } }),
-    );
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, byCode({}, { rateLimits: { actions: { confirm_email: "1/m/key" } } }));
 
   describe.each(clients)("%s client", (kind) => {
     it("resend at signup over the limit is 429 and keeps the code (§7 26)", async () => {
       const { c, email } = await signUp(server, kind);
-      const code = await mailedCode(server, email);
+      const code = mailedCode(server, email);
       expect((await c.post("/auth/email/verify/resend")).body).toEqual({ status: 429 });
-      expect(await server.mailsTo(email)).toHaveLength(1);
+      expect(server.mailsTo(email)).toHaveLength(1);
       expectStatus(await c.post("/auth/email/verify", { key: code }), 200);
     });
 
@@ -376,7 +355,7 @@ describe.each(dialects)("verification by code under the confirm_email limit (%s)
       expectStatus(await c.post("/account/email", { email: added }), 200);
       expect((await c.put("/account/email", { email: added })).body).toEqual({ status: 403 });
       expect((await c.post("/account/email", { email: added })).body).toEqual({ status: 429 });
-      expect(await server.mailsTo(added)).toHaveLength(1);
+      expect(server.mailsTo(added)).toHaveLength(1);
     });
 
     it("a repeated login over the limit is 400 too_many_login_attempts (§7 22)", async () => {
@@ -419,7 +398,7 @@ describe.each(dialects)("verification by code under the confirm_email limit (%s)
       const decoy = await d.post("/auth/signup", { email, password: PASSWORD });
       expectStatus(decoy, 401);
       expect(decoy.body.data.flows).toEqual(ANONYMOUS);
-      expect(await server.mailsTo(email)).toHaveLength(1);
+      expect(server.mailsTo(email)).toHaveLength(1);
     });
   });
 });

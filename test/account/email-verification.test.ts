@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { insertUser } from "../helpers/accounts.js";
 import { clients, expectStatus } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   addressRows,
@@ -40,15 +40,9 @@ function mandatory(extra: LatchkeyOptions["account"] = {}): LatchkeyOptions {
 }
 
 describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      ...mandatory(),
-      rateLimits: { actions: { confirm_email: "1/m/key" } },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    ...mandatory(),
+    rateLimits: { actions: { confirm_email: "1/m/key" } },
   });
 
   describe.each(clients)("%s client", (kind) => {
@@ -61,11 +55,11 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
       expect(signup.body.meta.is_authenticated).toBe(false);
       if (kind === Client.APP) expect(signup.body.meta.session_token).toEqual(expect.any(String));
 
-      const mails = await server.mailsTo(email);
+      const mails = server.mailsTo(email);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.subject).toContain("Please Confirm Your Email Address");
       expect(mails[0]!.text).toContain("to register an account");
-      const key = await linkKey(server, email);
+      const key = linkKey(server, email);
 
       expect(pendingFlow(await c.get("/auth/session"))).toEqual({ id: "verify_email", is_pending: true });
       const info = await c.get("/auth/email/verify", { headers: { "X-Email-Verification-Key": key } });
@@ -105,13 +99,13 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
       const first = await c.post("/auth/login", { email: user.email, password: PASSWORD });
       expectStatus(first, 401);
       expect(first.body.data.flows).toEqual(PENDING);
-      expect(await server.mailsTo(user.email!)).toHaveLength(1);
+      expect(server.mailsTo(user.email!)).toHaveLength(1);
       // The confirm_email cooldown skips the mail silently: the first key still works.
       const again = await c.post("/auth/login", { email: user.email, password: PASSWORD });
       expectStatus(again, 401);
       expect(pendingFlow(again)).toEqual({ id: "verify_email", is_pending: true });
-      expect(await server.mailsTo(user.email!)).toHaveLength(1);
-      const verified = await c.post("/auth/email/verify", { key: await linkKey(server, user.email!) });
+      expect(server.mailsTo(user.email!)).toHaveLength(1);
+      const verified = await c.post("/auth/email/verify", { key: linkKey(server, user.email!) });
       expectStatus(verified, 401);
     });
 
@@ -140,7 +134,7 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
       const other = await insertUser(server, { email: freshEmail("other") });
       const mailer = await freshClient(server, kind);
       expectStatus(await mailer.post("/auth/login", { email: other.email, password: PASSWORD }), 401);
-      const key = await linkKey(server, other.email!);
+      const key = linkKey(server, other.email!);
 
       const me = await insertUser(server, { email: freshEmail("me"), verified: true });
       const c = await freshClient(server, kind);
@@ -162,7 +156,7 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
       const user = await insertUser(server, { email: freshEmail("exp") });
       const c = await freshClient(server, kind);
       expectStatus(await c.post("/auth/login", { email: user.email, password: PASSWORD }), 401);
-      const key = await linkKey(server, user.email!);
+      const key = linkKey(server, user.email!);
       server.advance(3 * 86_400_000 + 1000);
       try {
         const stranger = await freshClient(server, kind);
@@ -184,7 +178,7 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
       const user = await insertUser(server, { email });
       const c = await freshClient(server, kind);
       expectStatus(await c.post("/auth/login", { email, password: PASSWORD }), 401);
-      const key = await linkKey(server, email);
+      const key = linkKey(server, email);
       const rival = await insertUser(server, { email: freshEmail("rival"), verified: true });
       await server.latchkey.runtime.store.db
         .insertInto("email_address")
@@ -215,20 +209,14 @@ describe.each(dialects)("verification by link, mandatory (%s)", (dialect) => {
 });
 
 describe.each(dialects)("verification by link with loginOnEmailConfirmation (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, mandatory({ loginOnEmailConfirmation: true }));
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, mandatory({ loginOnEmailConfirmation: true }));
 
   describe.each(clients)("%s client", (kind) => {
     it("signup then verify logs in (200, no methods) (§7 10)", async () => {
       const c = await freshClient(server, kind);
       const email = freshEmail("s");
       expectStatus(await c.post("/auth/signup", { email, password: PASSWORD }), 401);
-      const res = await c.post("/auth/email/verify", { key: await linkKey(server, email) });
+      const res = await c.post("/auth/email/verify", { key: linkKey(server, email) });
       expectStatus(res, 200);
       expect(res.body.data.user.email).toBe(email);
       expect(res.body.data.methods).toEqual([]);
@@ -241,7 +229,7 @@ describe.each(dialects)("verification by link with loginOnEmailConfirmation (%s)
       const user = await insertUser(server, { email: freshEmail("l") });
       const c = await freshClient(server, kind);
       expectStatus(await c.post("/auth/login", { email: user.email, password: PASSWORD }), 401);
-      const res = await c.post("/auth/email/verify", { key: await linkKey(server, user.email!) });
+      const res = await c.post("/auth/email/verify", { key: linkKey(server, user.email!) });
       expectStatus(res, 200);
       expect(res.body.data.methods).toEqual([
         { method: "password", at: expect.any(Number), email: user.email },
@@ -252,7 +240,7 @@ describe.each(dialects)("verification by link with loginOnEmailConfirmation (%s)
       const other = await insertUser(server, { email: freshEmail("o") });
       const helper = await freshClient(server, kind);
       expectStatus(await helper.post("/auth/login", { email: other.email, password: PASSWORD }), 401);
-      const otherKey = await linkKey(server, other.email!);
+      const otherKey = linkKey(server, other.email!);
 
       const user = await insertUser(server, { email: freshEmail("u") });
       const c = await freshClient(server, kind);
@@ -268,23 +256,15 @@ describe.each(dialects)("verification by link with loginOnEmailConfirmation (%s)
 });
 
 describe.each(dialects)("verification optional and none (%s)", (dialect) => {
-  let optional: TestServer;
-  let none: TestServer;
-  beforeAll(async () => {
-    optional = await startLatchkey(dialect, {
-      account: {
-        loginMethods: ["email"],
-        signupFields: ["email*", "password1*"],
-        emailVerification: "optional",
-      },
-    });
-    none = await startLatchkey(dialect, {
-      account: { loginMethods: ["email"], signupFields: ["email*", "password1*"], emailVerification: "none" },
-    });
+  const optional = useLatchkey(dialect, {
+    account: {
+      loginMethods: ["email"],
+      signupFields: ["email*", "password1*"],
+      emailVerification: "optional",
+    },
   });
-  afterAll(async () => {
-    await optional?.close();
-    await none?.close();
+  const none = useLatchkey(dialect, {
+    account: { loginMethods: ["email"], signupFields: ["email*", "password1*"], emailVerification: "none" },
   });
 
   describe.each(clients)("%s client", (kind) => {
@@ -294,16 +274,16 @@ describe.each(dialects)("verification optional and none (%s)", (dialect) => {
       const res = await c.post("/auth/signup", { email, password: PASSWORD });
       expectStatus(res, 200);
       expect(res.body.data.user.email).toBe(email);
-      const mails = await optional.mailsTo(email);
+      const mails = optional.mailsTo(email);
       expect(mails).toHaveLength(1);
       expect(mails[0]!.text).toContain("to register an account");
 
       const again = await freshClient(optional, kind);
       expectStatus(await again.post("/auth/login", { email, password: PASSWORD }), 200);
-      expect(await optional.mailsTo(email)).toHaveLength(1);
+      expect(optional.mailsTo(email)).toHaveLength(1);
 
       // The key verifies the address for the logged-in user.
-      const verified = await again.post("/auth/email/verify", { key: await linkKey(optional, email) });
+      const verified = await again.post("/auth/email/verify", { key: linkKey(optional, email) });
       expectStatus(verified, 200);
       expect(await addressRows(optional, res.body.data.user.id)).toEqual([
         { email, verified: 1, is_primary: 1 },
@@ -314,7 +294,7 @@ describe.each(dialects)("verification optional and none (%s)", (dialect) => {
       const c = await freshClient(none, kind);
       const email = freshEmail("none");
       expectStatus(await c.post("/auth/signup", { email, password: PASSWORD }), 200);
-      expect(await none.mailsTo(email)).toHaveLength(0);
+      expect(none.mailsTo(email)).toHaveLength(0);
     });
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { anonymousClient, insertUser } from "../helpers/accounts.js";
 import { clients, type TestResponse } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, startLatchkey, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 /**
@@ -44,13 +44,7 @@ function observable(res: TestResponse) {
 
 describe.each(dialects)("no account enumeration (%s)", (dialect) => {
   describe.each(MODES)("$name", (mode) => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, mode.options);
-    });
-    afterAll(async () => {
-      await server?.close();
-    });
+    const server = useLatchkey(dialect, mode.options);
 
     it.each(clients)("answers a known and an unknown address alike (%s client)", async (kind) => {
       const user = await insertUser(server);
@@ -77,7 +71,7 @@ describe.each(dialects)("no account enumeration (%s)", (dialect) => {
         observable(await knownClient.post(path, body)),
       );
       // both addresses got one mail: a reset/code mail, or the unknown-account mail
-      const mails = await server.mails();
+      const mails = server.mails();
       expect(mails.filter((m) => m.to.includes(`nobody-${user.email}`)).length).toBe(1);
     });
   });
@@ -96,36 +90,32 @@ describe.runIf(process.env.LATCHKEY_TIMING_TESTS)("no account enumeration by tim
 
   it.each(MODES)("$name: known and unknown addresses take about as long", async (mode) => {
     const server = await startLatchkey("sqlite", mode.options);
-    try {
-      const user = await insertUser(server);
-      const time = async (email: string) => {
-        const c = server.client(Client.APP);
-        const started = performance.now();
-        const res = await c.post(mode.path, { email });
-        const elapsed = performance.now() - started;
-        expect(res.status).toBeLessThan(500);
-        return elapsed;
-      };
-      for (let i = 0; i < 5; i++) {
-        await time(user.email!);
-        await time(`warmup-${i}@example.org`);
-      }
-      const known: number[] = [];
-      const unknown: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        if (i % 2 === 0) {
-          known.push(await time(user.email!));
-          unknown.push(await time(`nobody-${i}@example.org`));
-        } else {
-          unknown.push(await time(`nobody-${i}@example.org`));
-          known.push(await time(user.email!));
-        }
-      }
-      const ratio = median(unknown) / median(known);
-      expect(ratio, `median unknown ${median(unknown)} ms / known ${median(known)} ms`).toBeGreaterThan(0.5);
-      expect(ratio, `median unknown ${median(unknown)} ms / known ${median(known)} ms`).toBeLessThan(2);
-    } finally {
-      await server.close();
+    const user = await insertUser(server);
+    const time = async (email: string) => {
+      const c = server.client(Client.APP);
+      const started = performance.now();
+      const res = await c.post(mode.path, { email });
+      const elapsed = performance.now() - started;
+      expect(res.status).toBeLessThan(500);
+      return elapsed;
+    };
+    for (let i = 0; i < 5; i++) {
+      await time(user.email!);
+      await time(`warmup-${i}@example.org`);
     }
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      if (i % 2 === 0) {
+        known.push(await time(user.email!));
+        unknown.push(await time(`nobody-${i}@example.org`));
+      } else {
+        unknown.push(await time(`nobody-${i}@example.org`));
+        known.push(await time(user.email!));
+      }
+    }
+    const ratio = median(unknown) / median(known);
+    expect(ratio, `median unknown ${median(unknown)} ms / known ${median(known)} ms`).toBeGreaterThan(0.5);
+    expect(ratio, `median unknown ${median(unknown)} ms / known ${median(known)} ms`).toBeLessThan(2);
   });
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { anonymousClient, insertUser, PASSWORD, type TestUser } from "../helpers/accounts.js";
 import { clients, expectStatus, type TestResponse } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { currentCode, nextStep, passwordLogin, userWithTotp } from "../helpers/totp.js";
 
@@ -47,14 +47,8 @@ describe.each(dialects)("failed-login limits (%s)", (dialect) => {
     }
 
     describe("allauth's defaults (10/m/ip, 5/300s per account and IP)", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          rateLimits: { actions: { login_failed: "10/m/ip,5/300s/key", login_failed_account: "100/d/key" } },
-        });
-      });
-      afterAll(async () => {
-        await server?.close();
+      const server = useLatchkey(dialect, {
+        rateLimits: { actions: { login_failed: "10/m/ip,5/300s/key", login_failed_account: "100/d/key" } },
       });
 
       it("a success from an address does not clear its failures: the 11th is refused", async () => {
@@ -102,14 +96,8 @@ describe.each(dialects)("failed-login limits (%s)", (dialect) => {
     });
 
     describe("an account-wide ceiling of 3", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          rateLimits: { actions: { login_failed: "10/m/ip,10/300s/key", login_failed_account: "3/d/key" } },
-        });
-      });
-      afterAll(async () => {
-        await server?.close();
+      const server = useLatchkey(dialect, {
+        rateLimits: { actions: { login_failed: "10/m/ip,10/300s/key", login_failed_account: "3/d/key" } },
       });
 
       it("failures spread over addresses lock the account everywhere", async () => {
@@ -133,14 +121,8 @@ describe.each(dialects)("failed-login limits (%s)", (dialect) => {
     });
 
     describe("TOTP codes", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          rateLimits: { actions: { login_failed: "100/m/ip,3/300s/key", login_failed_account: "5/d/key" } },
-        });
-      });
-      afterAll(async () => {
-        await server?.close();
+      const server = useLatchkey(dialect, {
+        rateLimits: { actions: { login_failed: "100/m/ip,3/300s/key", login_failed_account: "5/d/key" } },
       });
 
       /** A client at the address with the user's password accepted and the TOTP step pending. */

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParsedEml } from "../../src/mail/eml.js";
+import { describe, expect, it } from "vitest";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import {
   anonymousClient,
@@ -10,15 +9,15 @@ import {
   userBody,
 } from "../helpers/accounts.js";
 import { clients, type TestClient } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, type SentMail, startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const SIGNUP_URL = "https://app.example.org/signup";
 const IDLE = [{ id: "login" }, { id: "login_by_code" }, { id: "signup" }];
 const PENDING = [{ id: "login" }, { id: "login_by_code", is_pending: true }, { id: "signup" }];
 
-function codeFrom(mail: ParsedEml): string {
-  const match = /^ {4}(\S+)\s*$/m.exec(mail.text ?? "");
+function codeFrom(mail: SentMail): string {
+  const match = /^ {4}(\S+)\s*$/m.exec(mail.text);
   if (!match) throw new Error(`no code in ${mail.text}`);
   return match[1]!;
 }
@@ -44,7 +43,7 @@ async function isVerified(server: TestServer, email: string): Promise<boolean> {
 async function requestCode(server: TestServer, c: TestClient, email: string): Promise<string> {
   const res = await c.post("/auth/code/request", { email });
   expect(res.status, JSON.stringify(res.body)).toBe(401);
-  return codeFrom(await server.lastMail(email));
+  return codeFrom(server.lastMail(email));
 }
 
 async function addTotp(server: TestServer, user: TestUser): Promise<void> {
@@ -60,27 +59,21 @@ const BASE: LatchkeyOptions = {
 };
 
 describe.each(dialects)("login by code (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, BASE);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, BASE);
 
   describe.each(clients)("%s client", (kind) => {
     it("mails one code; confirming it logs in with a code record and verifies the address", async () => {
       const user = await insertUser(server);
       const c = await anonymousClient(server, kind);
       expect((await c.get("/auth/session")).body.data.flows).toEqual(IDLE);
-      const before = (await server.mailsTo(user.email!)).length;
+      const before = server.mailsTo(user.email!).length;
       const requested = await c.post("/auth/code/request", { email: user.email!.toUpperCase() });
       expectEnvelope(requested);
       expect(requested.status).toBe(401);
       expect(requested.body.data).toEqual({ flows: PENDING });
       expect(requested.body.meta.is_authenticated).toBe(false);
       if (kind === Client.APP) expect(requested.body.meta.session_token).toEqual(expect.any(String));
-      const mails = await server.mailsTo(user.email!);
+      const mails = server.mailsTo(user.email!);
       expect(mails.length).toBe(before + 1);
       expect(mails.at(-1)!.subject).toContain("Sign-In Code");
       const code = codeFrom(mails.at(-1)!);
@@ -138,7 +131,7 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
         const res = await c.post("/auth/code/resend");
         expect(res.status).toBe(200);
         expect(res.body).toEqual({ status: 200 });
-        codes.push(codeFrom(await server.lastMail(user.email!)));
+        codes.push(codeFrom(server.lastMail(user.email!)));
       }
       expect(new Set(codes).size).toBe(3);
       expect((await c.post("/auth/code/resend")).body).toEqual({ status: 409 });
@@ -169,12 +162,12 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
         const res = await c.post("/auth/code/request", { email });
         expect(res.status).toBe(401);
         expect(res.body.data).toEqual({ flows: PENDING });
-        const mail = await server.lastMail(email);
+        const mail = server.lastMail(email);
         expect(mail.subject).toContain("Password Reset Email");
         expect(mail.text).toContain(SIGNUP_URL);
-        const count = (await server.mailsTo(email)).length;
+        const count = server.mailsTo(email).length;
         expect((await c.post("/auth/code/resend")).status).toBe(200);
-        expect((await server.mailsTo(email)).length).toBe(count);
+        expect(server.mailsTo(email).length).toBe(count);
         for (const code of ["BCDF-GHJK", "ZZZZ-ZZZZ"]) {
           expect((await c.post("/auth/code/confirm", { code })).status).toBe(400);
         }
@@ -201,26 +194,19 @@ describe.each(dialects)("login by code (%s)", (dialect) => {
         { code: "invalid", param: "code" },
       ]);
       // input errors are not attempts: the code still works
-      const code = codeFrom(await server.lastMail(user.email!));
+      const code = codeFrom(server.lastMail(user.email!));
       expect((await c.post("/auth/code/confirm", { code })).status).toBe(200);
     });
   });
 });
 
 describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
-  const servers: TestServer[] = [];
-  const start = async (options: LatchkeyOptions) => {
-    const server = await startLatchkey(dialect, {
+  const start = (options: LatchkeyOptions) =>
+    startLatchkey(dialect, {
       ...options,
       account: { loginMethods: ["email"], ...options.account },
       frontendUrls: { accountSignup: SIGNUP_URL },
     });
-    servers.push(server);
-    return server;
-  };
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
 
   it("requires a code after a password login with loginByCode.required", async () => {
     const server = await start({ account: { loginByCode: { enabled: true, required: true } } });
@@ -230,7 +216,7 @@ describe.each(dialects)("login by code, other settings (%s)", (dialect) => {
       const login = await c.post("/auth/login", { email: user.email, password: PASSWORD });
       expect(login.status).toBe(401);
       expect(login.body.data.flows).toEqual(PENDING);
-      const code = codeFrom(await server.lastMail(user.email!));
+      const code = codeFrom(server.lastMail(user.email!));
       const done = await c.post("/auth/code/confirm", { code });
       expect(done.status).toBe(200);
       expect(done.body.data.methods).toEqual([

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANONYMOUS_FLOWS,
   anonymousClient,
   expectEnvelope,
   insertUser,
   loginClient,
-  openSecondLatchkey,
   PASSWORD,
   sessionRows,
   storedPasswordHash,
@@ -13,7 +12,13 @@ import {
   userBody,
 } from "../helpers/accounts.js";
 import { clients } from "../helpers/client.js";
-import { Client, FAST_HASHING, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import {
+  Client,
+  FAST_HASHING,
+  startLatchkey,
+  startSecondLatchkey,
+  useLatchkey,
+} from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const REQUIRED = "This field is required.";
@@ -36,13 +41,7 @@ const TOO_MANY = {
 describe.each(dialects)("POST /auth/login (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
     describe("by username (the default)", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect);
-      });
-      afterAll(async () => {
-        await server?.close();
-      });
+      const server = useLatchkey(dialect);
 
       it("requires username then password", async () => {
         const res = await (await anonymousClient(server, kind)).post("/auth/login", {});
@@ -194,14 +193,8 @@ describe.each(dialects)("POST /auth/login (%s)", (dialect) => {
     });
 
     describe("by email", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          account: { loginMethods: ["email"], signupFields: ["email*", "username*", "password1*"] },
-        });
-      });
-      afterAll(async () => {
-        await server?.close();
+      const server = useLatchkey(dialect, {
+        account: { loginMethods: ["email"], signupFields: ["email*", "username*", "password1*"] },
       });
 
       it("requires email then password", async () => {
@@ -282,17 +275,11 @@ describe.each(dialects)("POST /auth/login (%s)", (dialect) => {
     });
 
     describe("by email or username", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          account: {
-            loginMethods: ["email", "username"],
-            signupFields: ["email*", "username*", "password1*"],
-          },
-        });
-      });
-      afterAll(async () => {
-        await server?.close();
+      const server = useLatchkey(dialect, {
+        account: {
+          loginMethods: ["email", "username"],
+          signupFields: ["email*", "username*", "password1*"],
+        },
       });
 
       it("needs exactly one identifier", async () => {
@@ -350,106 +337,86 @@ describe.each(dialects)("POST /auth/login (%s)", (dialect) => {
     describe("rate limits", () => {
       it("login_failed: the 2nd bad attempt is 400 too_many_login_attempts without param", async () => {
         const server = await startLatchkey(dialect, { rateLimits: { actions: { login_failed: "1/m/key" } } });
-        try {
-          const user = await insertUser(server);
-          const c = server.client(kind);
-          await c.get("/config");
-          const first = await c.post("/auth/login", { username: user.username, password: "wrong" });
-          expect(first.body).toEqual({ status: 400, errors: [USERNAME_MISMATCH] });
-          const second = await c.post("/auth/login", { username: user.username, password: "wrong" });
-          expectEnvelope(second);
-          expect(second.body).toEqual({ status: 400, errors: [TOO_MANY] });
-          // The key is the identifier (case-insensitively) at this address: even the right password is refused now...
-          const right = await c.post("/auth/login", {
-            username: user.username!.toUpperCase(),
-            password: PASSWORD,
-          });
-          expect(right.body).toEqual({ status: 400, errors: [TOO_MANY] });
-          // ...while another account is not affected.
-          const other = await insertUser(server);
-          expect((await c.post("/auth/login", { username: other.username, password: PASSWORD })).status).toBe(
-            200,
-          );
-        } finally {
-          await server.close();
-        }
+        const user = await insertUser(server);
+        const c = server.client(kind);
+        await c.get("/config");
+        const first = await c.post("/auth/login", { username: user.username, password: "wrong" });
+        expect(first.body).toEqual({ status: 400, errors: [USERNAME_MISMATCH] });
+        const second = await c.post("/auth/login", { username: user.username, password: "wrong" });
+        expectEnvelope(second);
+        expect(second.body).toEqual({ status: 400, errors: [TOO_MANY] });
+        // The key is the identifier (case-insensitively) at this address: even the right password is refused now...
+        const right = await c.post("/auth/login", {
+          username: user.username!.toUpperCase(),
+          password: PASSWORD,
+        });
+        expect(right.body).toEqual({ status: 400, errors: [TOO_MANY] });
+        // ...while another account is not affected.
+        const other = await insertUser(server);
+        expect((await c.post("/auth/login", { username: other.username, password: PASSWORD })).status).toBe(
+          200,
+        );
       });
 
       it("login_failed is cleared by a successful login", async () => {
         const server = await startLatchkey(dialect, { rateLimits: { actions: { login_failed: "2/m/key" } } });
-        try {
-          const user = await insertUser(server);
-          const c = server.client(kind);
-          await c.get("/config");
-          expect((await c.post("/auth/login", { username: user.username, password: "wrong" })).status).toBe(
-            400,
-          );
-          expect((await c.post("/auth/login", { username: user.username, password: PASSWORD })).status).toBe(
-            200,
-          );
-          const other = server.client(kind);
-          await other.get("/config");
-          expect(
-            (await other.post("/auth/login", { username: user.username, password: "wrong" })).body.errors,
-          ).toEqual([USERNAME_MISMATCH]);
-        } finally {
-          await server.close();
-        }
+        const user = await insertUser(server);
+        const c = server.client(kind);
+        await c.get("/config");
+        expect((await c.post("/auth/login", { username: user.username, password: "wrong" })).status).toBe(
+          400,
+        );
+        expect((await c.post("/auth/login", { username: user.username, password: PASSWORD })).status).toBe(
+          200,
+        );
+        const other = server.client(kind);
+        await other.get("/config");
+        expect(
+          (await other.post("/auth/login", { username: user.username, password: "wrong" })).body.errors,
+        ).toEqual([USERNAME_MISMATCH]);
       });
 
       it("login: the 2nd attempt is 429 {status: 429}", async () => {
         const server = await startLatchkey(dialect, { rateLimits: { actions: { login: "1/m/ip" } } });
-        try {
-          const user = await insertUser(server);
-          const c = server.client(kind);
-          await c.get("/config");
-          expect((await c.post("/auth/login", { username: user.username, password: "wrong" })).status).toBe(
-            400,
-          );
-          const second = await c.post("/auth/login", { username: user.username, password: PASSWORD });
-          expectEnvelope(second);
-          expect(second.status).toBe(429);
-          expect(second.body).toEqual({ status: 429 });
-          expect((await c.get("/auth/session")).status).toBe(401);
-        } finally {
-          await server.close();
-        }
+        const user = await insertUser(server);
+        const c = server.client(kind);
+        await c.get("/config");
+        expect((await c.post("/auth/login", { username: user.username, password: "wrong" })).status).toBe(
+          400,
+        );
+        const second = await c.post("/auth/login", { username: user.username, password: PASSWORD });
+        expectEnvelope(second);
+        expect(second.status).toBe(429);
+        expect(second.body).toEqual({ status: 429 });
+        expect((await c.get("/auth/session")).status).toBe(401);
       });
     });
 
     it("rehashes the stored password at login when the hashing parameters change", async () => {
       const server = await startLatchkey(dialect);
-      try {
-        const user = await insertUser(server);
-        const original = (await storedPasswordHash(server, user.id))!;
-        expect(original).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+      const user = await insertUser(server);
+      const original = (await storedPasswordHash(server, user.id))!;
+      expect(original).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
 
-        // Same parameters: nothing is rewritten.
-        await loginClient(server, kind, user);
-        expect(await storedPasswordHash(server, user.id)).toBe(original);
+      // Same parameters: nothing is rewritten.
+      await loginClient(server, kind, user);
+      expect(await storedPasswordHash(server, user.id)).toBe(original);
 
-        const stronger = await openSecondLatchkey(server, {
-          password: { hashing: { ...FAST_HASHING, memoryCost: 2048, timeCost: 2 } },
-        });
-        try {
-          const c = stronger.client(kind);
-          await c.get("/config");
-          const bad = await c.post("/auth/login", { username: user.username, password: "wrong" });
-          expect(bad.status).toBe(400);
-          expect(await storedPasswordHash(server, user.id)).toBe(original);
-          const res = await c.post("/auth/login", { username: user.username, password: PASSWORD });
-          expect(res.status).toBe(200);
-        } finally {
-          await stronger.close();
-        }
-        const rehashed = (await storedPasswordHash(server, user.id))!;
-        expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=2048,t=2,p=1\$/);
-        // The first instance verifies the new hash, and brings it back to its own parameters.
-        await loginClient(server, kind, user);
-        expect(await storedPasswordHash(server, user.id)).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
-      } finally {
-        await server.close();
-      }
+      const stronger = await startSecondLatchkey(server, {
+        password: { hashing: { ...FAST_HASHING, memoryCost: 2048, timeCost: 2 } },
+      });
+      const c = stronger.client(kind);
+      await c.get("/config");
+      const bad = await c.post("/auth/login", { username: user.username, password: "wrong" });
+      expect(bad.status).toBe(400);
+      expect(await storedPasswordHash(server, user.id)).toBe(original);
+      const res = await c.post("/auth/login", { username: user.username, password: PASSWORD });
+      expect(res.status).toBe(200);
+      const rehashed = (await storedPasswordHash(server, user.id))!;
+      expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=2048,t=2,p=1\$/);
+      // The first instance verifies the new hash, and brings it back to its own parameters.
+      await loginClient(server, kind, user);
+      expect(await storedPasswordHash(server, user.id)).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
     });
   });
 });

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
-import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { clients } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { newUser, PASSWORD, privateKeyFor } from "../tokens/support.js";
 
@@ -28,11 +27,7 @@ const gone = (kind: Client) => (kind === Client.APP ? 410 : 401);
 describe.each(dialects)("password change and sessions (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
     describe("defaults: other sessions end, no mail", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect);
-      });
-      afterAll(() => server.close());
+      const server = useLatchkey(dialect);
 
       it("ends the user's other sessions and keeps the current one (with a new token)", async () => {
         const { client, devices, username } = await userWithDevices(server, kind);
@@ -61,7 +56,7 @@ describe.each(dialects)("password change and sessions (%s)", (dialect) => {
         const again = server.client(Client.APP);
         expect((await again.post("/auth/login", { username, password: PASSWORD })).status).toBe(400);
         expect((await again.post("/auth/login", { username, password: NEW_PASSWORD })).status).toBe(200);
-        expect((await server.mails()).filter((m) => m.subject.includes("Password"))).toEqual([]);
+        expect(server.mails().filter((m) => m.subject.includes("Password"))).toEqual([]);
       });
 
       it("a failed change ends nothing", async () => {
@@ -81,14 +76,10 @@ describe.each(dialects)("password change and sessions (%s)", (dialect) => {
     });
 
     describe("notifications on, other sessions kept", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          account: { emailNotifications: true },
-          usersessions: { endOthersOnPasswordChange: false },
-        });
+      const server = useLatchkey(dialect, {
+        account: { emailNotifications: true },
+        usersessions: { endOthersOnPasswordChange: false },
       });
-      afterAll(() => server.close());
 
       it("keeps the other sessions and mails password_changed", async () => {
         const { client, devices, username } = await userWithDevices(server, kind);
@@ -99,7 +90,7 @@ describe.each(dialects)("password change and sessions (%s)", (dialect) => {
         );
         expect(r.status).toBe(200);
         for (const device of devices) expect((await device.get("/auth/session")).status).toBe(200);
-        const mail = await server.lastMail(`${username}@example.com`);
+        const mail = server.lastMail(`${username}@example.com`);
         expect(mail.subject).toContain("Password Changed");
         expect(mail.text).toContain("Your password has been changed.");
         expect(mail.text).toContain("Changer/1.0");
@@ -111,19 +102,15 @@ describe.each(dialects)("password change and sessions (%s)", (dialect) => {
           current_password: "nope-nope-1",
           new_password: NEW_PASSWORD,
         });
-        const mails = (await server.mails()).filter(
-          (m) => m.to.includes(`${username}@example.com`) && m.subject.includes("Password"),
-        );
+        const mails = server
+          .mails()
+          .filter((m) => m.to.includes(`${username}@example.com`) && m.subject.includes("Password"));
         expect(mails).toEqual([]);
       });
     });
 
     describe("logoutOnPasswordChange", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, { account: { logoutOnPasswordChange: true } });
-      });
-      afterAll(() => server.close());
+      const server = useLatchkey(dialect, { account: { logoutOnPasswordChange: true } });
 
       it("ends every session of the user, the current one included", async () => {
         const { client, devices } = await userWithDevices(server, kind);
@@ -141,14 +128,9 @@ describe.each(dialects)("password change and sessions (%s)", (dialect) => {
   });
 
   describe("setting a first password", () => {
-    let server: TestServer;
-    const options: LatchkeyOptions = {
+    const server = useLatchkey(dialect, {
       account: { signupFields: ["email*", "username*"], emailNotifications: true },
-    };
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, options);
     });
-    afterAll(() => server.close());
 
     it("mails password_set, not password_changed", async () => {
       const app = server.client(Client.APP);
@@ -157,20 +139,16 @@ describe.each(dialects)("password change and sessions (%s)", (dialect) => {
       expect(r.body.data.user.has_usable_password).toBe(false);
       const set = await app.post("/account/password/change", { new_password: NEW_PASSWORD });
       expect(set.status, JSON.stringify(set.body)).toBe(200);
-      const mail = await server.lastMail("nopw@example.com");
+      const mail = server.lastMail("nopw@example.com");
       expect(mail.subject).toContain("Password Set");
       expect(mail.text).toContain("Your password has been set.");
     });
   });
 
   describe("with the JWT strategy", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, {
-        tokens: { strategy: "jwt", jwt: { algorithm: "ES256", privateKey: privateKeyFor("ES256") } },
-      });
+    const server = useLatchkey(dialect, {
+      tokens: { strategy: "jwt", jwt: { algorithm: "ES256", privateKey: privateKeyFor("ES256") } },
     });
-    afterAll(() => server.close());
 
     it("the current session's access token keeps working; the other sessions' give 410", async () => {
       const { username } = await newUser(server, server.client(Client.APP), "jwtpw");

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParsedEml } from "../../src/mail/eml.js";
+import { describe, expect, it } from "vitest";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import {
   anonymousClient,
@@ -10,7 +9,7 @@ import {
   userBody,
 } from "../helpers/accounts.js";
 import { clients, type TestClient } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, type SentMail, startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const NEW_PASSWORD = "Another-Horse-Battery-7";
@@ -24,8 +23,8 @@ const flows = (pending: boolean) => [
 ];
 
 /** The code in a password_reset_code mail (on a line of its own, indented). */
-function codeFrom(mail: ParsedEml): string {
-  const match = /^ {4}(\S+)\s*$/m.exec(mail.text ?? "");
+function codeFrom(mail: SentMail): string {
+  const match = /^ {4}(\S+)\s*$/m.exec(mail.text);
   if (!match) throw new Error(`no code in ${mail.text}`);
   return match[1]!;
 }
@@ -48,7 +47,7 @@ async function requestCode(server: TestServer, c: TestClient, email: string): Pr
   const res = await c.post("/auth/password/request", { email });
   expect(res.status).toBe(401);
   expect(res.body.data.flows).toEqual(flows(true));
-  return codeFrom(await server.lastMail(email));
+  return codeFrom(server.lastMail(email));
 }
 
 /** A code that is not the mailed one. */
@@ -66,13 +65,7 @@ const BASE: LatchkeyOptions = {
 };
 
 describe.each(dialects)("password reset by code (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, BASE);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, BASE);
 
   describe.each(clients)("%s client", (kind) => {
     it("runs the whole flow: 401 pending, code shows the user, weak password, reset, then 409", async () => {
@@ -87,7 +80,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
       expect(requested.body.data).toEqual({ flows: flows(true) });
       expect(requested.body.meta.is_authenticated).toBe(false);
       if (kind === Client.APP) expect(requested.body.meta.session_token).toEqual(expect.any(String));
-      const mail = await server.lastMail(user.email!);
+      const mail = server.lastMail(user.email!);
       expect(mail.subject).toContain("Password Reset Code");
       const code = codeFrom(mail);
       expect(code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
@@ -108,7 +101,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
       expectEnvelope(done);
       expect(done.status).toBe(401);
       expect(done.body.data).toEqual({ flows: flows(false) });
-      const notice = await server.lastMail(user.email!);
+      const notice = server.lastMail(user.email!);
       expect(notice.subject).toContain("Password Changed");
 
       const replay = await c.post("/auth/password/reset", { key: code, password: NEW_PASSWORD });
@@ -197,7 +190,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
       const res = await c.post("/auth/password/request", { email });
       expect(res.status).toBe(401);
       expect(res.body.data).toEqual({ flows: flows(true) });
-      const mail = await server.lastMail(email);
+      const mail = server.lastMail(email);
       expect(mail.text).toContain(SIGNUP_URL);
       for (const key of ["BCDF-GHJK", "", "ZZZZ-ZZZZ"]) {
         const get = await c.get("/auth/password/reset", { headers: { [KEY_HEADER]: key } });
@@ -214,7 +207,7 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
       const res = await owner.post("/auth/password/request", { email: user.email });
       expect(res.status).toBe(200);
       expect(res.body.meta.is_authenticated).toBe(true);
-      const code = codeFrom(await server.lastMail(user.email!));
+      const code = codeFrom(server.lastMail(user.email!));
       expect((await owner.get("/auth/password/reset", { headers: { [KEY_HEADER]: code } })).status).toBe(200);
     });
 
@@ -236,17 +229,11 @@ describe.each(dialects)("password reset by code (%s)", (dialect) => {
 });
 
 describe.each(dialects)("password reset by code, other settings (%s)", (dialect) => {
-  const servers: TestServer[] = [];
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
-
   it("logs in after the reset with account.loginOnPasswordReset", async () => {
     const server = await startLatchkey(dialect, {
       ...BASE,
       account: { ...BASE.account, loginOnPasswordReset: true, emailNotifications: false },
     });
-    servers.push(server);
     for (const kind of clients) {
       const user = await insertUser(server);
       const other = await loginClient(server, kind, user);
@@ -271,7 +258,6 @@ describe.each(dialects)("password reset by code, other settings (%s)", (dialect)
       ...BASE,
       account: { ...BASE.account, passwordResetByCode: { enabled: true, maxAttempts: 1, timeout: 10 } },
     });
-    servers.push(server);
     for (const kind of clients) {
       const user = await insertUser(server);
       const c = await anonymousClient(server, kind);
@@ -292,7 +278,6 @@ describe.each(dialects)("password reset by code, other settings (%s)", (dialect)
       account: { ...BASE.account, preventEnumeration: false },
       rateLimits: { actions: { reset_password: "20/m/ip,1/m/key" } },
     });
-    servers.push(server);
     for (const kind of clients) {
       const c = await anonymousClient(server, kind);
       const unknown = await c.post("/auth/password/request", { email: "ghost@example.org" });

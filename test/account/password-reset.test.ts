@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParsedEml } from "../../src/mail/eml.js";
+import { describe, expect, it } from "vitest";
+import type { LatchkeyOptions } from "../../src/options/schema.js";
 import {
   anonymousClient,
   expectEnvelope,
@@ -10,7 +10,7 @@ import {
   userBody,
 } from "../helpers/accounts.js";
 import { clients, type TestClient } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, type SentMail, startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const NEW_PASSWORD = "Another-Horse-Battery-7";
@@ -20,8 +20,8 @@ const SIGNUP_URL = "https://app.example.org/signup";
 const ANONYMOUS_FLOWS = [{ id: "login" }, { id: "signup" }];
 
 /** The key in a password_reset_key mail, as the frontend reads it from its URL. */
-function keyFrom(mail: ParsedEml): string {
-  const match = /https:\/\/app\.example\.org\/reset\/([^/\s]+)\/done/.exec(mail.text ?? "");
+function keyFrom(mail: SentMail): string {
+  const match = /https:\/\/app\.example\.org\/reset\/([^/\s]+)\/done/.exec(mail.text);
   if (!match) throw new Error(`no reset link in ${mail.text}`);
   return decodeURIComponent(match[1]!);
 }
@@ -29,7 +29,7 @@ function keyFrom(mail: ParsedEml): string {
 async function requestKey(server: TestServer, c: TestClient, email: string): Promise<string> {
   const res = await c.post("/auth/password/request", { email });
   expect(res.status).toBe(200);
-  return keyFrom(await server.lastMail(email));
+  return keyFrom(server.lastMail(email));
 }
 
 async function isVerified(server: TestServer, email: string): Promise<boolean> {
@@ -46,15 +46,9 @@ function errorsOf(res: { body: { errors?: { code: string; param?: string }[] } }
 }
 
 describe.each(dialects)("password reset by link (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      account: { loginMethods: ["email"], emailNotifications: true, passwordResetTimeout: 600 },
-      frontendUrls: { accountResetPasswordFromKey: FROM_KEY_URL, accountSignup: SIGNUP_URL },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    account: { loginMethods: ["email"], emailNotifications: true, passwordResetTimeout: 600 },
+    frontendUrls: { accountResetPasswordFromKey: FROM_KEY_URL, accountSignup: SIGNUP_URL },
   });
 
   describe.each(clients)("%s client", (kind) => {
@@ -64,7 +58,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
       const requested = await c.post("/auth/password/request", { email: user.email!.toUpperCase() });
       expectEnvelope(requested);
       expect(requested.body).toEqual({ status: 200 });
-      const mail = await server.lastMail(user.email!);
+      const mail = server.lastMail(user.email!);
       expect(mail.subject).toContain("Password Reset");
       const key = keyFrom(mail);
 
@@ -77,13 +71,13 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
       expect(errorsOf(weak)).toContainEqual({ code: "password_too_short", param: "password" });
       expect(errorsOf(weak).every((e) => e.param === "password")).toBe(true);
 
-      const before = (await server.mails()).length;
+      const before = server.mails().length;
       const done = await c.post("/auth/password/reset", { key, password: NEW_PASSWORD });
       expectEnvelope(done);
       expect(done.status).toBe(401);
       expect(done.body.data).toEqual({ flows: ANONYMOUS_FLOWS });
       expect(done.body.meta.is_authenticated).toBe(false);
-      const after = await server.mails();
+      const after = server.mails();
       expect(after.length).toBe(before + 1);
       expect(after[after.length - 1]!.subject).toContain("Password Changed");
       expect(await isVerified(server, user.email!)).toBe(true);
@@ -176,7 +170,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
       const res = await c.post("/auth/password/request", { email });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 200 });
-      const mail = await server.lastMail(email);
+      const mail = server.lastMail(email);
       expect(mail.subject).toContain("Password Reset Email");
       expect(mail.text).toContain(SIGNUP_URL);
       expect(mail.text).toContain(email);
@@ -186,7 +180,7 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
       const user = await insertUser(server, { isActive: false });
       const c = await anonymousClient(server, kind);
       expect((await c.post("/auth/password/request", { email: user.email })).body).toEqual({ status: 200 });
-      expect((await server.lastMail(user.email!)).text).toContain(SIGNUP_URL);
+      expect(server.lastMail(user.email!).text).toContain(SIGNUP_URL);
     });
 
     it("validates inputs as allauth's forms do", async () => {
@@ -219,20 +213,12 @@ describe.each(dialects)("password reset by link (%s)", (dialect) => {
 });
 
 describe.each(dialects)("password reset by link, other settings (%s)", (dialect) => {
-  let servers: TestServer[] = [];
-  const start = async (options: Parameters<typeof startLatchkey>[1]) => {
-    const s = await startLatchkey(dialect, {
+  const start = (options: LatchkeyOptions) =>
+    startLatchkey(dialect, {
       ...options,
-      account: { loginMethods: ["email"], ...options?.account },
+      account: { loginMethods: ["email"], ...options.account },
       frontendUrls: { accountResetPasswordFromKey: FROM_KEY_URL, accountSignup: SIGNUP_URL },
     });
-    servers.push(s);
-    return s;
-  };
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
 
   it("logs in after the reset with account.loginOnPasswordReset (a password_reset record)", async () => {
     const server = await start({ account: { loginOnPasswordReset: true } });
@@ -268,7 +254,7 @@ describe.each(dialects)("password reset by link, other settings (%s)", (dialect)
       const user = await insertUser(server);
       expect((await c.post("/auth/password/request", { email: user.email })).status).toBe(200);
     }
-    expect(await server.mailsTo("ghost@example.org")).toEqual([]);
+    expect(server.mailsTo("ghost@example.org")).toEqual([]);
   });
 
   it("mails nobody at an unknown address without account.emailUnknownAccounts", async () => {
@@ -279,7 +265,7 @@ describe.each(dialects)("password reset by link, other settings (%s)", (dialect)
       });
       expect(res.body).toEqual({ status: 200 });
     }
-    expect(await server.mails()).toEqual([]);
+    expect(server.mails()).toEqual([]);
   });
 
   it("limits requests per address and per ip (reset_password) and resets per ip (reset_password_from_key)", async () => {

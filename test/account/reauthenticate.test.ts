@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANONYMOUS_FLOWS,
   anonymousClient,
@@ -9,7 +9,7 @@ import {
   userBody,
 } from "../helpers/accounts.js";
 import { clients } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { startLatchkey, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const INCORRECT = { message: "Incorrect password.", code: "incorrect_password", param: "password" };
@@ -17,13 +17,7 @@ const ANONYMOUS = { status: 401, data: { flows: ANONYMOUS_FLOWS }, meta: { is_au
 
 describe.each(dialects)("POST /auth/reauthenticate (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect);
-    });
-    afterAll(async () => {
-      await server?.close();
-    });
+    const server = useLatchkey(dialect);
 
     it("adds a reauthenticated password record", async () => {
       const user = await insertUser(server);
@@ -99,18 +93,14 @@ describe.each(dialects)("POST /auth/reauthenticate (%s)", (dialect) => {
 
   it.each(clients)("the reauthenticate rate limit gives 429 (%s client)", async (kind) => {
     const server = await startLatchkey(dialect, { rateLimits: { actions: { reauthenticate: "1/m/ip" } } });
-    try {
-      const user = await insertUser(server);
-      const c = await loginClient(server, kind, user);
-      expect((await c.post("/auth/reauthenticate", { password: PASSWORD })).status).toBe(200);
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const res = await c.post("/auth/reauthenticate", { password: PASSWORD });
-        expectEnvelope(res);
-        expect(res.body).toEqual({ status: 429 });
-      }
-      expect((await c.get("/auth/session")).body.data.methods).toHaveLength(2);
-    } finally {
-      await server.close();
+    const user = await insertUser(server);
+    const c = await loginClient(server, kind, user);
+    expect((await c.post("/auth/reauthenticate", { password: PASSWORD })).status).toBe(200);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const res = await c.post("/auth/reauthenticate", { password: PASSWORD });
+      expectEnvelope(res);
+      expect(res.body).toEqual({ status: 429 });
     }
+    expect((await c.get("/auth/session")).body.data.methods).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANONYMOUS_FLOWS,
   expectEnvelope,
@@ -10,7 +10,7 @@ import {
   userBody,
 } from "../helpers/accounts.js";
 import { clients, type TestClient, type TestResponse } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const ANONYMOUS = { status: 401, data: { flows: ANONYMOUS_FLOWS }, meta: { is_authenticated: false } };
@@ -36,14 +36,8 @@ async function expectSessionEnded(c: TestClient, kind: Client): Promise<void> {
 }
 
 describe.each(dialects)("sessions (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      sessions: { idleTimeout: IDLE_SECONDS, maxAge: MAX_AGE_SECONDS },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    sessions: { idleTimeout: IDLE_SECONDS, maxAge: MAX_AGE_SECONDS },
   });
 
   const rowOf = async (userId: number) => {

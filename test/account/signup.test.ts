@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LatchkeyOptions } from "../../src/options/schema.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   anonymousClient,
   countRows,
@@ -10,7 +9,7 @@ import {
   unique,
 } from "../helpers/accounts.js";
 import { clients } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const REQUIRED = "This field is required.";
@@ -62,16 +61,12 @@ async function addressesOf(db: Db, userId: number) {
 describe.each(dialects)("POST /auth/signup (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
     describe("with the default signup fields", () => {
-      let server: TestServer;
-      let db: Db;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          account: { usernameMinLength: 3, usernameBlacklist: ["admin", "Root"] },
-        });
-        db = server.latchkey.runtime.store.db;
+      const server = useLatchkey(dialect, {
+        account: { usernameMinLength: 3, usernameBlacklist: ["admin", "Root"] },
       });
-      afterAll(async () => {
-        await server?.close();
+      let db: Db;
+      beforeAll(() => {
+        db = server.latchkey.runtime.store.db;
       });
 
       const signup = async (body: Record<string, unknown>) =>
@@ -377,13 +372,7 @@ describe.each(dialects)("POST /auth/signup (%s)", (dialect) => {
     });
 
     describe("when closed (account.isOpenForSignup: false)", () => {
-      let server: TestServer;
-      beforeAll(async () => {
-        server = await startLatchkey(dialect, { account: { isOpenForSignup: false } });
-      });
-      afterAll(async () => {
-        await server?.close();
-      });
+      const server = useLatchkey(dialect, { account: { isOpenForSignup: false } });
 
       it("answers exactly {status: 403} and creates no user", async () => {
         const c = await anonymousClient(server, kind);
@@ -417,138 +406,122 @@ describe.each(dialects)("POST /auth/signup (%s)", (dialect) => {
 
     it("the signup rate limit gives 429 {status: 429}", async () => {
       const server = await startLatchkey(dialect, { rateLimits: { actions: { signup: "1/m/ip" } } });
-      try {
-        const c = await anonymousClient(server, kind);
-        const first = await c.post("/auth/signup", { username: unique(), password: PASSWORD });
-        expect(first.status).toBe(200);
-        const other = await anonymousClient(server, kind);
-        const second = await other.post("/auth/signup", { username: unique(), password: PASSWORD });
-        expectEnvelope(second);
-        expect(second.body).toEqual({ status: 429 });
-        expect(await countRows(server, "user")).toBe(1);
-      } finally {
-        await server.close();
-      }
+      const c = await anonymousClient(server, kind);
+      const first = await c.post("/auth/signup", { username: unique(), password: PASSWORD });
+      expect(first.status).toBe(200);
+      const other = await anonymousClient(server, kind);
+      const second = await other.post("/auth/signup", { username: unique(), password: PASSWORD });
+      expectEnvelope(second);
+      expect(second.body).toEqual({ status: 429 });
+      expect(await countRows(server, "user")).toBe(1);
     });
 
     describe("other signup fields", () => {
-      const start = (options: LatchkeyOptions) => startLatchkey(dialect, options);
-
       it("email only: the username is generated from the address", async () => {
-        const server = await start({
+        const server = await startLatchkey(dialect, {
           account: {
             loginMethods: ["email"],
             signupFields: ["email*", "password1*"],
             usernameBlacklist: ["admin"],
           },
         });
-        try {
-          const required = await (await anonymousClient(server, kind)).post("/auth/signup", {});
-          expect(required.body.errors.map((e: { param: string }) => e.param)).toEqual(["email", "password"]);
+        const required = await (await anonymousClient(server, kind)).post("/auth/signup", {});
+        expect(required.body.errors.map((e: { param: string }) => e.param)).toEqual(["email", "password"]);
 
-          const first = await (await anonymousClient(server, kind)).post("/auth/signup", {
-            email: "Mary.Jane+news@Example.org",
-            password: PASSWORD,
-            username: "ignored",
-          });
-          expect(first.status).toBe(200);
-          expect(first.body.data.user).toEqual({
-            id: expect.any(Number),
-            display: "mary.jane+news",
-            email: "mary.jane+news@example.org",
-            username: "mary.jane+news",
-            has_usable_password: true,
-          });
-          // Taken: a suffix makes it unique.
-          const second = await (await anonymousClient(server, kind)).post("/auth/signup", {
-            email: "MARY.JANE+news@other.example.org",
-            password: PASSWORD,
-          });
-          expect(second.status).toBe(200);
-          expect(second.body.data.user.username).toMatch(/^mary\.jane\+news\d+$/);
-          // A blacklisted local part falls back to "user".
-          const fourth = await (await anonymousClient(server, kind)).post("/auth/signup", {
-            email: "admin@example.org",
-            password: PASSWORD,
-          });
-          expect(fourth.status).toBe(200);
-          expect(fourth.body.data.user.username).toMatch(/^user\d*$/);
-          // They log in by email.
-          const login = await (await anonymousClient(server, kind)).post("/auth/login", {
-            email: "mary.jane+news@example.org",
-            password: PASSWORD,
-          });
-          expect(login.status).toBe(200);
-        } finally {
-          await server.close();
-        }
+        const first = await (await anonymousClient(server, kind)).post("/auth/signup", {
+          email: "Mary.Jane+news@Example.org",
+          password: PASSWORD,
+          username: "ignored",
+        });
+        expect(first.status).toBe(200);
+        expect(first.body.data.user).toEqual({
+          id: expect.any(Number),
+          display: "mary.jane+news",
+          email: "mary.jane+news@example.org",
+          username: "mary.jane+news",
+          has_usable_password: true,
+        });
+        // Taken: a suffix makes it unique.
+        const second = await (await anonymousClient(server, kind)).post("/auth/signup", {
+          email: "MARY.JANE+news@other.example.org",
+          password: PASSWORD,
+        });
+        expect(second.status).toBe(200);
+        expect(second.body.data.user.username).toMatch(/^mary\.jane\+news\d+$/);
+        // A blacklisted local part falls back to "user".
+        const fourth = await (await anonymousClient(server, kind)).post("/auth/signup", {
+          email: "admin@example.org",
+          password: PASSWORD,
+        });
+        expect(fourth.status).toBe(200);
+        expect(fourth.body.data.user.username).toMatch(/^user\d*$/);
+        // They log in by email.
+        const login = await (await anonymousClient(server, kind)).post("/auth/login", {
+          email: "mary.jane+news@example.org",
+          password: PASSWORD,
+        });
+        expect(login.status).toBe(200);
       });
 
       it("optional password: the user gets no usable password", async () => {
-        const server = await start({ account: { signupFields: ["email*", "username*", "password1"] } });
-        try {
-          const username = unique();
-          const c = await anonymousClient(server, kind);
-          const res = await c.post("/auth/signup", { email: `${username}@example.org`, username });
-          expect(res.status).toBe(200);
-          expect(res.body.data.user).toEqual({
-            id: expect.any(Number),
-            display: username,
-            email: `${username}@example.org`,
-            username,
-            has_usable_password: false,
-          });
-          const row = (await userByUsername(server.latchkey.runtime.store.db, username))!;
-          expect(row.password).toBeNull();
-          // With a password given, it is validated and usable.
-          const weak = await (await anonymousClient(server, kind)).post("/auth/signup", {
-            email: `${username}x@example.org`,
-            username: `${username}x`,
-            password: "1",
-          });
-          expect(weak.body.errors[0].code).toBe("password_too_short");
-          const required = await (await anonymousClient(server, kind)).post("/auth/signup", {});
-          expect(required.body.errors.map((e: { param: string }) => e.param)).toEqual(["email", "username"]);
-        } finally {
-          await server.close();
-        }
+        const server = await startLatchkey(dialect, {
+          account: { signupFields: ["email*", "username*", "password1"] },
+        });
+        const username = unique();
+        const c = await anonymousClient(server, kind);
+        const res = await c.post("/auth/signup", { email: `${username}@example.org`, username });
+        expect(res.status).toBe(200);
+        expect(res.body.data.user).toEqual({
+          id: expect.any(Number),
+          display: username,
+          email: `${username}@example.org`,
+          username,
+          has_usable_password: false,
+        });
+        const row = (await userByUsername(server.latchkey.runtime.store.db, username))!;
+        expect(row.password).toBeNull();
+        // With a password given, it is validated and usable.
+        const weak = await (await anonymousClient(server, kind)).post("/auth/signup", {
+          email: `${username}x@example.org`,
+          username: `${username}x`,
+          password: "1",
+        });
+        expect(weak.body.errors[0].code).toBe("password_too_short");
+        const required = await (await anonymousClient(server, kind)).post("/auth/signup", {});
+        expect(required.body.errors.map((e: { param: string }) => e.param)).toEqual(["email", "username"]);
       });
 
       it("email2: the address must be typed twice", async () => {
-        const server = await start({
+        const server = await startLatchkey(dialect, {
           account: { signupFields: ["email*", "email2*", "username*", "password1*"] },
         });
-        try {
-          const username = unique();
-          const email = `${username}@example.org`;
-          const mismatch = await (await anonymousClient(server, kind)).post("/auth/signup", {
-            email,
-            email2: `x${email}`,
-            username,
-            password: PASSWORD,
-          });
-          expect(mismatch.body).toEqual({
-            status: 400,
-            errors: [
-              { message: "You must type the same email each time.", code: "email_mismatch", param: "email2" },
-            ],
-          });
-          const missing = await (await anonymousClient(server, kind)).post("/auth/signup", {
-            email,
-            username,
-            password: PASSWORD,
-          });
-          expect(missing.body.errors).toEqual([{ message: REQUIRED, code: "required", param: "email2" }]);
-          const ok = await (await anonymousClient(server, kind)).post("/auth/signup", {
-            email,
-            email2: email.toUpperCase(),
-            username,
-            password: PASSWORD,
-          });
-          expect(ok.status).toBe(200);
-        } finally {
-          await server.close();
-        }
+        const username = unique();
+        const email = `${username}@example.org`;
+        const mismatch = await (await anonymousClient(server, kind)).post("/auth/signup", {
+          email,
+          email2: `x${email}`,
+          username,
+          password: PASSWORD,
+        });
+        expect(mismatch.body).toEqual({
+          status: 400,
+          errors: [
+            { message: "You must type the same email each time.", code: "email_mismatch", param: "email2" },
+          ],
+        });
+        const missing = await (await anonymousClient(server, kind)).post("/auth/signup", {
+          email,
+          username,
+          password: PASSWORD,
+        });
+        expect(missing.body.errors).toEqual([{ message: REQUIRED, code: "required", param: "email2" }]);
+        const ok = await (await anonymousClient(server, kind)).post("/auth/signup", {
+          email,
+          email2: email.toUpperCase(),
+          username,
+          password: PASSWORD,
+        });
+        expect(ok.status).toBe(200);
       });
     });
   });

@@ -1,28 +1,19 @@
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latchkeyExpress } from "../../src/adapters/express.js";
-import type { Latchkey } from "../../src/latchkey.js";
-import {
-  adapterLatchkey,
-  expectBrowserSignup,
-  expectConfig,
-  expectPayloadTooLarge,
-  listen,
-} from "./scenario.js";
+import { useLatchkey } from "../helpers/latchkey.js";
+import { expectBrowserSignup, expectConfig, expectPayloadTooLarge, listen } from "./scenario.js";
 
 describe("latchkey/express", () => {
-  let latchkey: Latchkey;
-  let cleanup: () => Promise<void>;
+  const auth = useLatchkey("sqlite");
   const servers: { origin: string; close(): Promise<void> }[] = [];
   let origin: string;
   let parsedOrigin: string;
 
   beforeAll(async () => {
-    ({ latchkey, cleanup } = await adapterLatchkey());
-
     // Mounted at the root, before any body parser (the recommended order).
     const app = express();
-    app.use(latchkeyExpress(latchkey));
+    app.use(latchkeyExpress(auth.latchkey));
     app.get("/hello", (_req, res) => {
       res.json({ hello: "world" });
     });
@@ -32,7 +23,7 @@ describe("latchkey/express", () => {
     // After express.json(): the consumed body is re-serialised from req.body.
     const parsed = express();
     parsed.use(express.json());
-    parsed.use(latchkeyExpress(latchkey));
+    parsed.use(latchkeyExpress(auth.latchkey));
     parsed.post("/echo", (req, res) => {
       res.json(req.body);
     });
@@ -41,7 +32,6 @@ describe("latchkey/express", () => {
   });
   afterAll(async () => {
     for (const s of servers) await s.close();
-    await cleanup();
   });
 
   it("answers GET config", () => expectConfig(origin));
@@ -92,7 +82,7 @@ describe("latchkey/express", () => {
   it("serves the full URL when mounted under a path", async () => {
     const app = express();
     // Express strips "/_allauth" from req.url; the adapter uses originalUrl.
-    app.use("/_allauth", latchkeyExpress(latchkey));
+    app.use("/_allauth", latchkeyExpress(auth.latchkey));
     const server = await listen(app);
     try {
       await expectConfig(server.origin);

@@ -1,26 +1,23 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latchkeyFastify } from "../../src/adapters/fastify.js";
-import type { Latchkey } from "../../src/latchkey.js";
-import { adapterLatchkey, expectBrowserSignup, expectConfig, expectPayloadTooLarge } from "./scenario.js";
+import { useLatchkey } from "../helpers/latchkey.js";
+import { expectBrowserSignup, expectConfig, expectPayloadTooLarge } from "./scenario.js";
 
 describe("latchkey/fastify", () => {
-  let latchkey: Latchkey;
-  let cleanup: () => Promise<void>;
+  const auth = useLatchkey("sqlite");
   let app: FastifyInstance;
   let origin: string;
 
   beforeAll(async () => {
-    ({ latchkey, cleanup } = await adapterLatchkey());
     app = Fastify();
-    await app.register(latchkeyFastify, { latchkey });
+    await app.register(latchkeyFastify, { latchkey: auth.latchkey });
     app.get("/hello", async () => ({ hello: "world" }));
     app.post("/echo", async (request) => request.body);
     origin = await app.listen({ port: 0, host: "127.0.0.1" });
   });
   afterAll(async () => {
     await app.close();
-    await cleanup();
   });
 
   it("answers GET config", () => expectConfig(origin));

@@ -2,30 +2,22 @@ import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latchkeyHono } from "../../src/adapters/hono.js";
 import { fetchToNodeListener } from "../../src/adapters/node.js";
-import type { Latchkey } from "../../src/latchkey.js";
-import {
-  adapterLatchkey,
-  expectBrowserSignup,
-  expectConfig,
-  expectPayloadTooLarge,
-  listen,
-} from "./scenario.js";
+import { useLatchkey } from "../helpers/latchkey.js";
+import { expectBrowserSignup, expectConfig, expectPayloadTooLarge, listen } from "./scenario.js";
 
 describe("latchkey/hono", () => {
-  let latchkey: Latchkey;
-  let cleanup: () => Promise<void>;
+  const auth = useLatchkey("sqlite");
   let server: { origin: string; close(): Promise<void> };
   let origin: string;
 
   beforeAll(async () => {
-    ({ latchkey, cleanup } = await adapterLatchkey());
     const app = new Hono();
     // Earlier middleware that reads the body: Latchkey must still get it.
     app.use("/_allauth/browser/*", async (c, next) => {
       if (c.req.method === "POST" && c.req.header("x-read-body")) await c.req.json();
       await next();
     });
-    app.all("/_allauth/*", latchkeyHono(latchkey));
+    app.all("/_allauth/*", latchkeyHono(auth.latchkey));
     app.get("/hello", (c) => c.json({ hello: "world" }));
     // The way @hono/node-server calls the app: the Node request in env.incoming.
     server = await listen(
@@ -35,7 +27,6 @@ describe("latchkey/hono", () => {
   });
   afterAll(async () => {
     await server.close();
-    await cleanup();
   });
 
   it("answers GET config", () => expectConfig(origin));
@@ -84,7 +75,7 @@ describe("latchkey/hono", () => {
 
   it("calls next() for paths outside the base path when used as middleware", async () => {
     const app = new Hono();
-    app.use(latchkeyHono(latchkey));
+    app.use(latchkeyHono(auth.latchkey));
     app.get("/hello", (c) => c.text("hi"));
     expect(await (await app.request("/hello")).text()).toBe("hi");
     expect((await app.request("http://localhost/_allauth/app/v1/config")).status).toBe(200);

@@ -1,24 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NextHandlers, toNextHandlers } from "../../src/adapters/next.js";
 import { fetchToNodeListener } from "../../src/adapters/node.js";
-import type { Latchkey } from "../../src/latchkey.js";
-import {
-  adapterLatchkey,
-  expectBrowserSignup,
-  expectConfig,
-  expectPayloadTooLarge,
-  listen,
-} from "./scenario.js";
+import { useLatchkey } from "../helpers/latchkey.js";
+import { expectBrowserSignup, expectConfig, expectPayloadTooLarge, listen } from "./scenario.js";
 
 describe("latchkey/next", () => {
-  let latchkey: Latchkey;
-  let cleanup: () => Promise<void>;
+  const auth = useLatchkey("sqlite", { proxy: { trustedProxyCount: 1 } });
   let server: { origin: string; close(): Promise<void> };
   let origin: string;
 
   beforeAll(async () => {
-    ({ latchkey, cleanup } = await adapterLatchkey({ proxy: { trustedProxyCount: 1 } }));
-    const handlers = toNextHandlers(latchkey);
+    const handlers = toNextHandlers(auth.latchkey);
     // What Next does with app/%5Fallauth/[...path]/route.ts: the exported handler named by the
     // method gets the Request (and a context with params), anything else is 405.
     server = await listen(
@@ -36,11 +28,10 @@ describe("latchkey/next", () => {
   });
   afterAll(async () => {
     await server.close();
-    await cleanup();
   });
 
   it("exports a handler per method", () => {
-    expect(Object.keys(toNextHandlers(latchkey)).sort()).toEqual(
+    expect(Object.keys(toNextHandlers(auth.latchkey)).sort()).toEqual(
       ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"].sort(),
     );
   });

@@ -1,14 +1,11 @@
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { fetchToNodeListener, type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
-import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
+import type { Latchkey } from "../../src/latchkey.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
-import { FAST_HASHING } from "../helpers/latchkey.js";
+import { startLatchkey, useLatchkey } from "../helpers/latchkey.js";
 import { listen } from "./scenario.js";
 
 /**
@@ -30,35 +27,34 @@ interface Served {
   origin: string;
   /** Everything logged at debug level and above, oldest first. */
   logs: LogLine[];
-  close(): Promise<void>;
 }
 
-/** A Latchkey on a temporary SQLite file, served by serve() on a free port, its log kept. */
-async function served(options: LatchkeyOptions = {}): Promise<Served> {
-  const dir = mkdtempSync(join(tmpdir(), "latchkey-hardening-"));
+/** A logger that keeps every line at debug level and above in `logs`. */
+function keptLog(logs: LogLine[]) {
+  return pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line)) });
+}
+
+/** serve() on a free port for a Latchkey on a temporary SQLite file, for the tests of this describe block. */
+function useServed(): Served {
   const logs: LogLine[] = [];
-  const latchkey = createLatchkey(
-    {
-      rateLimits: false,
-      password: { hashing: FAST_HASHING },
-      mail: { transport: "file", fileDirectory: join(dir, "mail") },
-      ...options,
-      database: { url: `sqlite:${join(dir, "db.sqlite3")}` },
-    },
-    { logger: pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line)) }) },
-  );
+  const auth = useLatchkey("sqlite", {}, { logger: keptLog(logs) });
+  const served = { logs } as Served;
+  beforeAll(async () => {
+    served.latchkey = auth.latchkey;
+    served.running = await serve(auth.latchkey, { port: 0 });
+    served.origin = served.running.url;
+  });
+  afterAll(() => served.running.close());
+  return served;
+}
+
+/** serve() on a free port for a Latchkey with these options, for the running test alone. */
+async function startServed(options: LatchkeyOptions): Promise<Served> {
+  const logs: LogLine[] = [];
+  const { latchkey } = await startLatchkey("sqlite", options, { logger: keptLog(logs) });
   const running = await serve(latchkey, { port: 0 });
-  return {
-    latchkey,
-    running,
-    origin: running.url,
-    logs,
-    async close() {
-      await running.close();
-      await latchkey.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  onTestFinished(() => running.close());
+  return { latchkey, running, origin: running.url, logs };
 }
 
 interface RawAnswer {
@@ -180,14 +176,7 @@ function expectEnvelope(answer: RawAnswer, status: number, code: string): void {
 }
 
 describe("latchkey/node: serve() against misbehaving clients", () => {
-  let server: Served;
-
-  beforeAll(async () => {
-    server = await served();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const server = useServed();
 
   describe("a body answered before it was read", () => {
     const LARGE = 300_000;
@@ -415,47 +404,37 @@ describe("latchkey/node: serve() against misbehaving clients", () => {
 
 describe("latchkey/node: serve()'s timeouts and connection limit", () => {
   it("408 JSON when the headers or the body take too long, and the pipeline logs no error", async () => {
-    const server = await served({ http: { headersTimeoutMs: 100, requestTimeoutMs: 300 } });
-    try {
-      const slowHeaders = await RawConnection.open(server.origin);
-      slowHeaders.write(`GET ${CONFIG} HTTP/1.1\r\nHost: x\r\n`);
-      const headersAnswer = await slowHeaders.answer();
-      expectEnvelope(headersAnswer, 408, "request_timeout");
-      expect(headersAnswer.headers.get("connection")).toBe("close");
-      expectSecurityHeaders(headersAnswer.headers, "408");
-      expect(await slowHeaders.closed()).toBe("");
+    const server = await startServed({ http: { headersTimeoutMs: 100, requestTimeoutMs: 300 } });
+    const slowHeaders = await RawConnection.open(server.origin);
+    slowHeaders.write(`GET ${CONFIG} HTTP/1.1\r\nHost: x\r\n`);
+    const headersAnswer = await slowHeaders.answer();
+    expectEnvelope(headersAnswer, 408, "request_timeout");
+    expect(headersAnswer.headers.get("connection")).toBe("close");
+    expectSecurityHeaders(headersAnswer.headers, "408");
+    expect(await slowHeaders.closed()).toBe("");
 
-      const slowBody = await RawConnection.open(server.origin);
-      slowBody.write(post("/_allauth/app/v1/auth/login", 100));
-      slowBody.write('{"username": ');
-      expectEnvelope(await slowBody.answer(), 408, "request_timeout");
-      expect(await slowBody.closed()).toBe("");
-      await vi.waitFor(() =>
-        expect(server.logs.map((l) => l.msg)).toContain("request aborted by the client"),
-      );
-      expect(server.logs.filter((l) => l.level >= ERROR_LEVEL)).toEqual([]);
-    } finally {
-      await server.close();
-    }
+    const slowBody = await RawConnection.open(server.origin);
+    slowBody.write(post("/_allauth/app/v1/auth/login", 100));
+    slowBody.write('{"username": ');
+    expectEnvelope(await slowBody.answer(), 408, "request_timeout");
+    expect(await slowBody.closed()).toBe("");
+    await vi.waitFor(() => expect(server.logs.map((l) => l.msg)).toContain("request aborted by the client"));
+    expect(server.logs.filter((l) => l.level >= ERROR_LEVEL)).toEqual([]);
   });
 
   it("closes connections over http.maxConnections unanswered, and says so in the log", async () => {
-    const server = await served({ http: { maxConnections: 1 } });
-    try {
-      const first = await RawConnection.open(server.origin);
-      first.write(GET_CONFIG);
-      expect((await first.answer()).status).toBe(200);
-      const second = await RawConnection.open(server.origin);
-      expect(await second.closed()).toBe("");
-      expect(server.logs.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
-        expect.stringContaining("http.maxConnections"),
-      ]);
-      // The first connection still works.
-      first.write(GET_CONFIG);
-      expect((await first.answer()).status).toBe(200);
-      first.destroy();
-    } finally {
-      await server.close();
-    }
+    const server = await startServed({ http: { maxConnections: 1 } });
+    const first = await RawConnection.open(server.origin);
+    first.write(GET_CONFIG);
+    expect((await first.answer()).status).toBe(200);
+    const second = await RawConnection.open(server.origin);
+    expect(await second.closed()).toBe("");
+    expect(server.logs.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      expect.stringContaining("http.maxConnections"),
+    ]);
+    // The first connection still works.
+    first.write(GET_CONFIG);
+    expect((await first.answer()).status).toBe(200);
+    first.destroy();
   });
 });

@@ -2,28 +2,20 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchToNodeListener, type RunningServer, serve, toNodeListener } from "../../src/adapters/node.js";
 import type { Latchkey } from "../../src/latchkey.js";
-import {
-  adapterLatchkey,
-  expectBrowserSignup,
-  expectConfig,
-  expectPayloadTooLarge,
-  listen,
-} from "./scenario.js";
+import { useLatchkey } from "../helpers/latchkey.js";
+import { expectBrowserSignup, expectConfig, expectPayloadTooLarge, listen } from "./scenario.js";
 
 describe("latchkey/node", () => {
-  let latchkey: Latchkey;
-  let cleanup: () => Promise<void>;
+  const auth = useLatchkey("sqlite");
   let running: RunningServer;
   let origin: string;
 
   beforeAll(async () => {
-    ({ latchkey, cleanup } = await adapterLatchkey());
-    running = await serve(latchkey, { port: 0 });
+    running = await serve(auth.latchkey, { port: 0 });
     origin = running.url;
   });
   afterAll(async () => {
     await running.close();
-    await cleanup();
   });
 
   it("serve() binds 127.0.0.1 and reports the bound port", () => {
@@ -149,7 +141,7 @@ describe("latchkey/node", () => {
   it("takes the scheme from X-Forwarded-Proto only when told to", async () => {
     const seen: string[] = [];
     const spy = {
-      ...latchkey,
+      ...auth.latchkey,
       respond: async (request: { url: string }) => {
         seen.push(request.url);
         return { status: 200, headers: [], body: null };
@@ -172,7 +164,7 @@ describe("latchkey/node", () => {
   });
 
   it("answers 500 JSON when the handler throws", async () => {
-    const failing = { ...latchkey, respond: async () => Promise.reject(new Error("boom")) };
+    const failing = { ...auth.latchkey, respond: async () => Promise.reject(new Error("boom")) };
     const server = await listen(toNodeListener(failing as Latchkey));
     try {
       const response = await fetch(`${server.origin}/_allauth/app/v1/config`);
@@ -186,7 +178,7 @@ describe("latchkey/node", () => {
   it("streams a body of several chunks", async () => {
     const parts = ["[", "1,", "2", "]"];
     const streaming = {
-      ...latchkey,
+      ...auth.latchkey,
       handler: async () =>
         new Response(
           new ReadableStream({

@@ -1,38 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { expect } from "vitest";
-import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
-import type { LatchkeyOptions } from "../../src/options/schema.js";
-import { FAST_HASHING } from "../helpers/latchkey.js";
-
-/** A real Latchkey on a temporary SQLite file, as the adapters are meant to mount it. */
-export async function adapterLatchkey(
-  options: LatchkeyOptions = {},
-): Promise<{ latchkey: Latchkey; cleanup(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "latchkey-adapter-"));
-  const latchkey = createLatchkey(
-    {
-      rateLimits: false,
-      password: { hashing: FAST_HASHING },
-      mail: { transport: "file", fileDirectory: join(dir, "mail") },
-      ...options,
-      database: { url: `sqlite:${join(dir, "db.sqlite3")}` },
-    },
-    { logger: pino({ level: process.env.LATCHKEY_TEST_LOG ?? "silent" }) },
-  );
-  await latchkey.ready();
-  return {
-    latchkey,
-    async cleanup() {
-      await latchkey.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Listens on 127.0.0.1, a free port; returns the origin and a closer. */
 export async function listen(

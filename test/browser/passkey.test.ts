@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toNodeListener } from "../../src/adapters/node.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { useLatchkey } from "../helpers/latchkey.js";
 
 /**
  * A real browser against the real API: Debian's Chromium with a CDP virtual authenticator
@@ -47,7 +47,9 @@ declare global {
 
 // In CI a missing Chromium must fail the run, not skip it.
 describe.skipIf(!available && !process.env.CI)("passkeys in Chromium (virtual authenticator)", () => {
-  let server: TestServer;
+  const server = useLatchkey("sqlite", {
+    mfa: { supportedTypes: ["recovery_codes", "totp", "webauthn"], passkeyLogin: true },
+  });
   let http: Server;
   let origin: string;
   let browser: Browser;
@@ -55,9 +57,6 @@ describe.skipIf(!available && !process.env.CI)("passkeys in Chromium (virtual au
   let page: Page;
 
   beforeAll(async () => {
-    server = await startLatchkey("sqlite", {
-      mfa: { supportedTypes: ["recovery_codes", "totp", "webauthn"], passkeyLogin: true },
-    });
     const api = toNodeListener(server.latchkey);
     http = createServer((req, res) => {
       if (req.url === "/" || req.url === "/index.html") {
@@ -82,7 +81,6 @@ describe.skipIf(!available && !process.env.CI)("passkeys in Chromium (virtual au
   afterAll(async () => {
     await browser?.close();
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-    await server?.close();
   });
 
   const call = (client: ClientKind, method: string, path: string, body?: unknown) =>

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { expect } from "vitest";
 import type { Client } from "../../src/core/enums.js";
-import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
-import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { Session } from "../../src/sessions/session.js";
-import { TestClient, type TestResponse } from "./client.js";
-import { FAST_HASHING, type TestServer } from "./latchkey.js";
+import type { TestClient, TestResponse } from "./client.js";
+import type { TestServer } from "./latchkey.js";
 
 /** A strong password that passes every default validator. */
 export const PASSWORD = "Correct-Horse-Battery-9";
@@ -170,37 +164,4 @@ export async function plantAnonymousSession(server: TestServer): Promise<string>
   session.set("test.state", true);
   await rt.sessions.commit(session, { ip: "127.0.0.1", userAgent: "test" }, rt.now());
   return session.token!;
-}
-
-export interface SecondLatchkey {
-  latchkey: Latchkey;
-  client(kind: Client, remoteAddress?: string): TestClient;
-  close(): Promise<void>;
-}
-
-/** Another Latchkey on the same database as `server` (another instance of a deployment), with other options. */
-export async function openSecondLatchkey(
-  server: TestServer,
-  options: LatchkeyOptions = {},
-): Promise<SecondLatchkey> {
-  const mailDir = mkdtempSync(join(tmpdir(), "latchkey-mail-"));
-  const latchkey = createLatchkey(
-    {
-      rateLimits: false,
-      ...options,
-      password: { ...options.password, hashing: options.password?.hashing ?? FAST_HASHING },
-      database: { ...options.database, url: server.latchkey.options.database.url },
-      mail: { transport: "file", fileDirectory: mailDir },
-    },
-    { logger: pino({ level: process.env.LATCHKEY_TEST_LOG ?? "silent" }) },
-  );
-  await latchkey.ready();
-  return {
-    latchkey,
-    client: (kind, remoteAddress) => new TestClient(latchkey, kind, undefined, remoteAddress),
-    async close() {
-      await latchkey.close();
-      rmSync(mailDir, { recursive: true, force: true });
-    },
-  };
 }

@@ -14,6 +14,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** A raw body (string) instead of JSON. */
   raw?: string;
+  /** A body stream instead of JSON, e.g. one of `heldBodies`. */
+  stream?: ReadableStream<Uint8Array>;
   /** Leave out the CSRF header even though the client holds a token. */
   noCsrf?: boolean;
 }
@@ -61,7 +63,9 @@ export class TestClient {
     opts: RequestOptions = {},
   ): Promise<TestResponse> {
     const headers = new Headers(opts.headers);
-    if (body !== undefined || opts.raw !== undefined) headers.set("content-type", "application/json");
+    if (body !== undefined || opts.raw !== undefined || opts.stream !== undefined) {
+      headers.set("content-type", "application/json");
+    }
     if (this.client === Client.BROWSER) {
       if (this.cookies.size > 0) {
         headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; "));
@@ -74,8 +78,10 @@ export class TestClient {
     const request = new Request(path.startsWith("http") ? path : this.url(path), {
       method,
       headers,
-      body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
+      body: opts.stream ?? opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+      // A stream body is sent as it is read (Node's fetch requires saying so).
+      ...(opts.stream ? { duplex: "half" } : {}),
+    } as RequestInit);
     const response = await this.latchkey.handler(request, { remoteAddress: this.remoteAddress });
     const text = await response.text();
     for (const cookie of response.headers.getSetCookie()) {
@@ -96,6 +102,42 @@ export class TestClient {
 }
 
 export const clients: Client[] = [Client.BROWSER, Client.APP];
+
+/**
+ * JSON bodies for `count` concurrent requests, each held back until every one of them is being
+ * read: the requests are then all past what the pipeline does before reading a body (routing,
+ * loading the session) before any of them goes on. A request answered without reading its body
+ * would hold the others forever: `release` lets them go (call it as each request ends).
+ */
+export function heldBodies(count: number): {
+  body(json: unknown): ReadableStream<Uint8Array>;
+  release(): void;
+} {
+  let waiting = count;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    body(json) {
+      const bytes = new TextEncoder().encode(JSON.stringify(json));
+      return new ReadableStream<Uint8Array>(
+        {
+          async pull(controller) {
+            waiting -= 1;
+            if (waiting === 0) release();
+            await released;
+            controller.enqueue(bytes);
+            controller.close();
+          },
+        },
+        // Nothing is pulled before the handler reads.
+        { highWaterMark: 0 },
+      );
+    },
+    release: () => release(),
+  };
+}
 
 /** Asserts the HTTP status and the envelope's `status` agree, showing the body when they do not. */
 export function expectStatus(res: TestResponse, status: number): void {

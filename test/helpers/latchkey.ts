@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
+import { afterAll, beforeAll, onTestFinished } from "vitest";
 import { Client } from "../../src/core/enums.js";
-import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
-import { type ParsedEml, readMailDirectory } from "../../src/mail/eml.js";
+import { createLatchkey, type Latchkey, type LatchkeyDependencies } from "../../src/latchkey.js";
+import type { MailMessage } from "../../src/mail/index.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { TestClient } from "./client.js";
 import { createTestDatabase, type Dialect } from "./stores.js";
@@ -12,48 +10,72 @@ import { createTestDatabase, type Dialect } from "./stores.js";
 /** Cheap argon2id parameters for tests that are not about hashing cost. */
 export const FAST_HASHING = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
+/** A mail as the server handed it over for delivery. */
+export type SentMail = MailMessage;
+
 export interface TestServer {
-  latchkey: Latchkey;
-  dialect: Dialect;
+  readonly latchkey: Latchkey;
+  readonly dialect: Dialect;
   /** A new frontend of the given kind. */
   client(kind: Client, remoteAddress?: string): TestClient;
-  /** Every mail sent so far, oldest first (the file transport writes one .eml per message). */
-  mails(): Promise<ParsedEml[]>;
+  /** Every mail sent so far, oldest first. */
+  mails(): SentMail[];
   /** The mails to an address, oldest first. */
-  mailsTo(to: string): Promise<ParsedEml[]>;
+  mailsTo(to: string): SentMail[];
   /** The newest mail to an address (throws when there is none). */
-  lastMail(to: string): Promise<ParsedEml>;
+  lastMail(to: string): SentMail;
   /** Moves the server's clock forward. */
   advance(ms: number): void;
+}
+
+/** What the server takes besides its options; the clock and the mail transport are the fixture's. */
+export type TestDependencies = Pick<LatchkeyDependencies, "logger">;
+
+interface RunningServer extends TestServer {
   close(): Promise<void>;
 }
 
-/** A Latchkey on its own fresh database, rate limits off and fast hashing unless the options say otherwise. */
-export async function startLatchkey(dialect: Dialect, options: LatchkeyOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase(dialect);
-  const mailDir = mkdtempSync(join(tmpdir(), "latchkey-mail-"));
+/**
+ * The one place a test server starts: a Latchkey on its own fresh database (or on `shared`'s),
+ * rate limits off and fast hashing unless the options say otherwise, its mail kept in an
+ * in-memory outbox whatever the mail options say.
+ */
+async function launch(
+  dialect: Dialect,
+  options: LatchkeyOptions,
+  deps: TestDependencies,
+  shared?: TestServer,
+): Promise<RunningServer> {
+  const database = shared
+    ? { url: shared.latchkey.options.database.url, cleanup: async () => {} }
+    : await createTestDatabase(dialect);
+  const outbox: SentMail[] = [];
   let offset = 0;
   const latchkey = createLatchkey(
     {
       rateLimits: false,
       ...options,
       password: { ...options.password, hashing: options.password?.hashing ?? FAST_HASHING },
-      database: { ...options.database, url: db.url },
-      mail: options.mail ?? { transport: "file", fileDirectory: mailDir },
+      database: { ...options.database, url: database.url },
     },
-    { now: () => Date.now() + offset, logger: pino({ level: process.env.LATCHKEY_TEST_LOG ?? "silent" }) },
+    {
+      now: () => Date.now() + offset,
+      logger: deps.logger ?? pino({ level: process.env.LATCHKEY_TEST_LOG ?? "silent" }),
+      sendMail: async (message) => {
+        outbox.push(message);
+      },
+    },
   );
   await latchkey.ready();
-  const mailsTo = async (to: string) => (await readMailDirectory(mailDir)).filter((m) => m.to.includes(to));
+  const mailsTo = (to: string) => outbox.filter((mail) => mail.to.includes(to));
   return {
     latchkey,
     dialect,
     client: (kind, remoteAddress) => new TestClient(latchkey, kind, undefined, remoteAddress),
-    mails: () => readMailDirectory(mailDir),
+    mails: () => [...outbox],
     mailsTo,
-    async lastMail(to) {
-      const mails = await mailsTo(to);
-      const last = mails[mails.length - 1];
+    lastMail(to) {
+      const last = mailsTo(to).at(-1);
       if (!last) throw new Error(`no mail to ${to}`);
       return last;
     },
@@ -62,10 +84,68 @@ export async function startLatchkey(dialect: Dialect, options: LatchkeyOptions =
     },
     async close() {
       await latchkey.close();
-      await db.cleanup();
-      rmSync(mailDir, { recursive: true, force: true });
+      await database.cleanup();
     },
   };
+}
+
+/**
+ * A server for the tests of the describe block this is called in: started before its first
+ * test, closed after its last. The handle is usable in those tests and in hooks registered
+ * after this call. Options that depend on something an earlier hook starts come as a function.
+ */
+export function useLatchkey(
+  dialect: Dialect,
+  options: LatchkeyOptions | (() => LatchkeyOptions) = {},
+  deps: TestDependencies = {},
+): TestServer {
+  let running: RunningServer | undefined;
+  beforeAll(async () => {
+    running = await launch(dialect, typeof options === "function" ? options() : options, deps);
+  });
+  afterAll(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  const current = (): RunningServer => {
+    if (!running) throw new Error("useLatchkey's server runs only during the tests of its describe block");
+    return running;
+  };
+  return {
+    dialect,
+    get latchkey() {
+      return current().latchkey;
+    },
+    client: (kind, remoteAddress) => current().client(kind, remoteAddress),
+    mails: () => current().mails(),
+    mailsTo: (to) => current().mailsTo(to),
+    lastMail: (to) => current().lastMail(to),
+    advance: (ms) => current().advance(ms),
+  };
+}
+
+/** A server for the running test alone (other options than its suite's), closed when the test ends. */
+export async function startLatchkey(
+  dialect: Dialect,
+  options: LatchkeyOptions = {},
+  deps: TestDependencies = {},
+): Promise<TestServer> {
+  const running = await launch(dialect, options, deps);
+  onTestFinished(() => running.close());
+  return running;
+}
+
+/**
+ * Another instance of `server`'s deployment, on its database with other options, for the running
+ * test alone. Its mail goes to an outbox of its own.
+ */
+export async function startSecondLatchkey(
+  server: TestServer,
+  options: LatchkeyOptions = {},
+): Promise<TestServer> {
+  const running = await launch(server.dialect, options, {}, server);
+  onTestFinished(() => running.close());
+  return running;
 }
 
 export { Client };

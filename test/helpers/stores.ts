@@ -69,3 +69,10 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
 
 /** The dialects to run a suite on: SQLite always, PostgreSQL when reachable. */
 export const dialects: Dialect[] = postgresAvailable ? ["sqlite", "postgres"] : ["sqlite"];
+
+/**
+ * The dialects for a suite that never touches the store (no users, sessions or codes written or
+ * read, e.g. the routes or the /config an option gives): what it tests cannot differ between
+ * databases, so SQLite alone runs it.
+ */
+export const storelessDialects: Dialect[] = ["sqlite"];

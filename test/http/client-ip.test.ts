@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LatchkeyOptions } from "../../src/options/schema.js";
+import { describe, expect, it } from "vitest";
 import { insertUser, PASSWORD, sessionRows } from "../helpers/accounts.js";
 import { clients } from "../helpers/client.js";
 import type { Client } from "../helpers/latchkey.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 /** Logs a new user in and returns the ip recorded on the new session row. */
@@ -23,32 +22,15 @@ async function sessionIp(
 }
 
 describe.each(dialects)("client IP (%s)", (dialect) => {
-  const servers: TestServer[] = [];
-  const start = async (options: LatchkeyOptions) => {
-    const server = await startLatchkey(dialect, options);
-    servers.push(server);
-    return server;
-  };
-  let plain: TestServer;
-  let oneProxy: TestServer;
-  let twoProxies: TestServer;
-  let header: TestServer;
-  let limited: TestServer;
-  let limitedBehindProxy: TestServer;
-  beforeAll(async () => {
-    plain = await start({});
-    oneProxy = await start({ proxy: { trustedProxyCount: 1 } });
-    limited = await start({ rateLimits: { actions: { login: "1/m/ip" } } });
-    limitedBehindProxy = await start({
-      proxy: { trustedProxyCount: 1 },
-      rateLimits: { actions: { login: "1/m/ip" } },
-    });
-    twoProxies = await start({ proxy: { trustedProxyCount: 2 } });
-    header = await start({ proxy: { trustedClientIpHeader: "CF-Connecting-IP" } });
+  const plain = useLatchkey(dialect);
+  const oneProxy = useLatchkey(dialect, { proxy: { trustedProxyCount: 1 } });
+  const limited = useLatchkey(dialect, { rateLimits: { actions: { login: "1/m/ip" } } });
+  const limitedBehindProxy = useLatchkey(dialect, {
+    proxy: { trustedProxyCount: 1 },
+    rateLimits: { actions: { login: "1/m/ip" } },
   });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
+  const twoProxies = useLatchkey(dialect, { proxy: { trustedProxyCount: 2 } });
+  const header = useLatchkey(dialect, { proxy: { trustedClientIpHeader: "CF-Connecting-IP" } });
 
   describe.each(clients)("%s client", (kind) => {
     it("uses the socket address and ignores X-Forwarded-For by default", async () => {

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { insertUser, PASSWORD } from "../helpers/accounts.js";
 import { clients } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const ALLOWED = "https://spa.example.com";
 const OTHER = "https://elsewhere.example.com";
 
 describe.each(dialects)("CORS (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, { cors: { allowedOrigins: [ALLOWED], maxAge: 600 } });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, { cors: { allowedOrigins: [ALLOWED], maxAge: 600 } });
 
   describe.each(clients)("%s client", (kind) => {
     it("lets an allowed origin read answers, with credentials", async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectEnvelope, insertUser, loginClient, PASSWORD } from "../helpers/accounts.js";
 import type { TestResponse } from "../helpers/client.js";
-import { Client, startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { Client, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
 const TRUSTED = "https://trusted.example.com";
@@ -22,15 +22,9 @@ function csrfCookie(res: TestResponse): string | undefined {
 }
 
 describe.each(dialects)("CSRF protection of the browser tree (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      csrf: { trustedOrigins: [TRUSTED] },
-      cors: { allowedOrigins: [CORS_ORIGIN] },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    csrf: { trustedOrigins: [TRUSTED] },
+    cors: { allowedOrigins: [CORS_ORIGIN] },
   });
 
   it("sets a readable csrftoken cookie on every response, keeping its value", async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import { clients, expectStatus, type TestClient } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   currentCode,
@@ -18,13 +18,7 @@ import {
 const INCORRECT = { code: "incorrect_code", message: "Incorrect code.", param: "code" };
 
 describe.each(dialects)("MFA login stage (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect);
 
   describe.each(clients)("%s client", (kind) => {
     it("asks for the second factor after the password, then logs in with a TOTP code", async () => {
@@ -227,14 +221,8 @@ describe.each(dialects)("MFA login stage (%s)", (dialect) => {
 });
 
 describe.each(dialects)("MFA attempt limits (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      rateLimits: { actions: { login_failed: "100/m/ip,3/300s/key" } },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    rateLimits: { actions: { login_failed: "100/m/ip,3/300s/key" } },
   });
 
   it("limits code attempts per user with login_failed (keyed mfa-auth-user-<pk>)", async () => {
@@ -276,22 +264,16 @@ describe.each(dialects)("MFA attempt limits (%s)", (dialect) => {
 });
 
 describe.each(dialects)("unverified email and TOTP (§7 68) (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      account: {
-        loginMethods: ["email"],
-        signupFields: ["email*", "password1*"],
-        emailVerification: "mandatory",
-        // Link mode continues the login after verification only with this (§7 20).
-        loginOnEmailConfirmation: true,
-        loginByCode: { enabled: true },
-      },
-      mfa: { supportedTypes: ["totp"] },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    account: {
+      loginMethods: ["email"],
+      signupFields: ["email*", "password1*"],
+      emailVerification: "mandatory",
+      // Link mode continues the login after verification only with this (§7 20).
+      loginOnEmailConfirmation: true,
+      loginByCode: { enabled: true },
+    },
+    mfa: { supportedTypes: ["totp"] },
   });
 
   describe.each(clients)("%s client", (kind) => {
@@ -328,8 +310,8 @@ describe.each(dialects)("unverified email and TOTP (§7 68) (%s)", (dialect) => 
       expectStatus(pending, 401);
       expect(pendingFlow(pending)?.id).toBe("verify_email");
 
-      const mail = await server.lastMail(email);
-      const key = /verify-email\/([^\s"<>]+)/.exec(`${mail.text ?? ""} ${mail.html ?? ""}`)?.[1];
+      const mail = server.lastMail(email);
+      const key = /verify-email\/([^\s"<>]+)/.exec(`${mail.text} ${mail.html}`)?.[1];
       expect(key).toBeDefined();
       const verified = await login.post("/auth/email/verify", { key: decodeURIComponent(key!) });
       expectStatus(verified, 401);

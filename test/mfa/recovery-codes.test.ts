@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import { clients, expectStatus } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { passwordLogin, pendingFlow, signUp, userWithTotp } from "../helpers/totp.js";
 
@@ -25,13 +25,7 @@ async function authenticatorRow(server: TestServer, username: string, type: stri
 }
 
 describe.each(dialects)("recovery codes (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect);
 
   describe.each(clients)("%s client", (kind) => {
     it("answers 401 to anonymous callers", async () => {
@@ -188,14 +182,8 @@ describe.each(dialects)("recovery codes (%s)", (dialect) => {
 });
 
 describe.each(dialects)("recovery codes shown once (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      mfa: { recoveryCodes: { showOnce: true, count: 5, digits: 12 } },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    mfa: { recoveryCodes: { showOnce: true, count: 5, digits: 12 } },
   });
 
   it("shows the codes on the first view only and then keeps only their hashes", async () => {

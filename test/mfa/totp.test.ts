@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import { clients, expectStatus } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
-import { dialects } from "../helpers/stores.js";
+import { useLatchkey } from "../helpers/latchkey.js";
+import { dialects, storelessDialects } from "../helpers/stores.js";
 import {
   currentCode,
   passwordLogin,
@@ -18,13 +18,7 @@ const UNVERIFIED_MESSAGE =
   "You cannot activate two-factor authentication until you have verified your email address.";
 
 describe.each(dialects)("TOTP (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect);
 
   describe.each(clients)("%s client", (kind) => {
     it("answers 401 to anonymous callers", async () => {
@@ -190,19 +184,13 @@ describe.each(dialects)("TOTP (%s)", (dialect) => {
 });
 
 describe.each(dialects)("TOTP options (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      siteName: "Ignored Site",
-      mfa: {
-        supportedTypes: ["totp"],
-        allowUnverifiedEmail: true,
-        totp: { issuer: "My Site/Ü", digits: 8, period: 60, tolerance: 1 },
-      },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    siteName: "Ignored Site",
+    mfa: {
+      supportedTypes: ["totp"],
+      allowUnverifiedEmail: true,
+      totp: { issuer: "My Site/Ü", digits: 8, period: 60, tolerance: 1 },
+    },
   });
 
   it("builds the URL with issuer, digits and period, and checks codes with them", async () => {
@@ -239,14 +227,8 @@ describe.each(dialects)("TOTP options (%s)", (dialect) => {
   });
 });
 
-describe.each(dialects)("MFA disabled (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, { mfa: { enabled: false } });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+describe.each(storelessDialects)("MFA disabled (%s)", (dialect) => {
+  const server = useLatchkey(dialect, { mfa: { enabled: false } });
 
   it("has no MFA routes", async () => {
     const c = server.client(Client.BROWSER);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import { expectStatus, type TestClient } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import {
   currentCode,
@@ -37,13 +37,7 @@ async function reachTrustStage(
 }
 
 describe.each(dialects)("trusted browsers (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, { mfa: { trust: { enabled: true } } });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, { mfa: { trust: { enabled: true } } });
 
   it("app: the 2FA response is a direct 200, and there is no trust endpoint", async () => {
     const c = server.client(Client.APP);
@@ -191,24 +185,18 @@ describe.each(dialects)("trusted browsers (%s)", (dialect) => {
 });
 
 describe.each(dialects)("trust cookie options (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      mfa: {
-        trust: {
-          enabled: true,
-          cookieName: "trusted_here",
-          cookieAge: 3600,
-          cookieDomain: "example.org",
-          cookiePath: "/app",
-          cookieSecure: true,
-          cookieSameSite: "Strict",
-        },
+  const server = useLatchkey(dialect, {
+    mfa: {
+      trust: {
+        enabled: true,
+        cookieName: "trusted_here",
+        cookieAge: 3600,
+        cookieDomain: "example.org",
+        cookiePath: "/app",
+        cookieSecure: true,
+        cookieSameSite: "Strict",
       },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+    },
   });
 
   it("sets the cookie with the configured attributes", async () => {

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sha256 } from "../../src/core/crypto.js";
 import { Client } from "../../src/core/enums.js";
-import { insertUser, loginClient, PASSWORD, type TestUser } from "../helpers/accounts.js";
-import { clients, expectStatus, type TestClient, type TestResponse } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { insertUser, loginClient, PASSWORD, sessionRows, type TestUser } from "../helpers/accounts.js";
+import { clients, expectStatus, heldBodies, type TestClient, type TestResponse } from "../helpers/client.js";
+import { startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { dialects } from "../helpers/stores.js";
 
@@ -121,13 +121,7 @@ async function passwordLogin(
 }
 
 describe.each(dialects)("WebAuthn (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, { mfa: { ...MFA, passkeyLogin: true } });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useLatchkey(dialect, { mfa: { ...MFA, passkeyLogin: true } });
 
   describe.each(clients)("%s client", (kind) => {
     it("answers 401 (not authenticated) to anonymous callers", async () => {
@@ -482,19 +476,27 @@ describe.each(dialects)("WebAuthn (%s)", (dialect) => {
       const ok = await post2(auth.authenticate(await options2(), { credentialId, signCount: 6 }));
       expectStatus(ok, 200);
 
-      // One assertion sent twice at once: the counter update lets only one of them through.
+      // One assertion sent twice at once, both requests holding the pending login when they read
+      // it: the counter update lets exactly one of them log in.
       const [c3] = await passwordLogin(server, kind, user);
       const publicKey = (await c3.get("/auth/webauthn/authenticate")).body.data.request_options.publicKey;
       const assertion = auth.authenticate(publicKey, { credentialId });
-      const raced = await Promise.all([
-        c3.post("/auth/webauthn/authenticate", { credential: assertion }),
-        c3.post("/auth/webauthn/authenticate", { credential: assertion }),
-      ]);
-      // The loser sees either the spent counter (400) or, when it loads the session after the
-      // winner rotated it, no pending stage any more (401): never a second login.
-      const statuses = raced.map((r) => r.status).sort();
-      expect(statuses[0]).toBe(200);
-      expect([400, 401]).toContain(statuses[1]);
+      const loggedInSessions = async () =>
+        (await sessionRows(server)).filter((r) => r.user_id === user.id).length;
+      const before = await loggedInSessions();
+      const held = heldBodies(2);
+      const send = () =>
+        c3
+          .post("/auth/webauthn/authenticate", undefined, { stream: held.body({ credential: assertion }) })
+          .finally(held.release);
+      const raced = await Promise.all([send(), send()]);
+      expect(raced.filter((r) => r.status === 200)).toHaveLength(1);
+      const refused = raced.find((r) => r.status !== 200)!;
+      expectStatus(refused, 400);
+      expect(refused.body.errors).toEqual([INCORRECT_CREDENTIAL]);
+      // The refused request must not undo the login: the winner's session stays logged in.
+      expectStatus(await c3.get("/auth/session"), 200);
+      expect(await loggedInSessions()).toBe(before + 1);
     });
 
     it("expires a challenge after five minutes", async () => {
@@ -700,29 +702,22 @@ describe.each(dialects)("WebAuthn (%s)", (dialect) => {
 });
 
 describe.each(dialects)("Passkey signup (%s)", (dialect) => {
-  let server: TestServer;
+  const server = useLatchkey(dialect, {
+    account: {
+      signupFields: ["email*", "username*", "password1*"],
+      emailVerification: "mandatory",
+      emailVerificationByCode: { enabled: true },
+    },
+    mfa: { ...MFA, passkeyLogin: true, passkeySignup: true },
+    // Item 86: the login options work with the JWT strategy too.
+    tokens: { strategy: "jwt", jwt: { algorithm: "HS256", privateKey: "x".repeat(40) } },
+    rateLimits: { actions: { login_failed: "3/300s/key", signup: "2/m/ip" } },
+  });
   let ipSerial = 0;
   const ip = () => `10.9.${Math.floor(++ipSerial / 250)}.${ipSerial % 250}`;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      account: {
-        signupFields: ["email*", "username*", "password1*"],
-        emailVerification: "mandatory",
-        emailVerificationByCode: { enabled: true },
-      },
-      mfa: { ...MFA, passkeyLogin: true, passkeySignup: true },
-      // Item 86: the login options work with the JWT strategy too.
-      tokens: { strategy: "jwt", jwt: { algorithm: "HS256", privateKey: "x".repeat(40) } },
-      rateLimits: { actions: { login_failed: "3/300s/key", signup: "2/m/ip" } },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
 
-  async function verificationCode(email: string): Promise<string> {
-    const mail = await server.lastMail(email);
-    const text = mail.text ?? "";
+  function verificationCode(email: string): string {
+    const { text } = server.lastMail(email);
     const code = /\b[A-Z0-9]{4}-[A-Z0-9]{4}\b/.exec(text)?.[0];
     if (!code) throw new Error(`no code in ${text}`);
     return code;
@@ -740,7 +735,7 @@ describe.each(dialects)("Passkey signup (%s)", (dialect) => {
       expect(pending(started)).toEqual([{ id: "verify_email", is_pending: true }]);
       expect((await c.get("/auth/webauthn/signup")).body).toEqual({ status: 409 });
 
-      const verified = await c.post("/auth/email/verify", { key: await verificationCode(email) });
+      const verified = await c.post("/auth/email/verify", { key: verificationCode(email) });
       expectStatus(verified, 401);
       expect(pending(verified)).toEqual([{ id: "mfa_signup_webauthn", is_pending: true }]);
 
@@ -885,15 +880,9 @@ describe.each(dialects)("Passkey signup (%s)", (dialect) => {
 });
 
 describe.each(dialects)("Passkey login options are rate limited per IP (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect, {
-      mfa: { ...MFA, passkeyLogin: true },
-      rateLimits: { actions: { login: "3/m/ip" } },
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useLatchkey(dialect, {
+    mfa: { ...MFA, passkeyLogin: true },
+    rateLimits: { actions: { login: "3/m/ip" } },
   });
 
   it.each(clients)(
@@ -923,21 +912,16 @@ describe("WebAuthn options and gating (sqlite)", () => {
   it("has no WebAuthn routes unless webauthn is a supported type, and passkey routes only when enabled", async () => {
     const plain = await startLatchkey("sqlite");
     const keysOnly = await startLatchkey("sqlite", { mfa: MFA });
-    try {
-      for (const kind of clients) {
-        const c = plain.client(kind);
-        expect((await c.get("/account/authenticators/webauthn")).status).toBe(404);
-        expect((await c.get("/auth/webauthn/authenticate")).status).toBe(404);
-        const k = keysOnly.client(kind);
-        expect((await k.get("/auth/webauthn/authenticate")).status).toBe(401);
-        expect((await k.get("/auth/webauthn/login")).status).toBe(404);
-        expect((await k.get("/auth/webauthn/signup")).status).toBe(404);
-        const flows = (await k.get("/auth/session")).body.data.flows.map((f: { id: string }) => f.id);
-        expect(flows).not.toContain("mfa_login_webauthn");
-      }
-    } finally {
-      await plain.close();
-      await keysOnly.close();
+    for (const kind of clients) {
+      const c = plain.client(kind);
+      expect((await c.get("/account/authenticators/webauthn")).status).toBe(404);
+      expect((await c.get("/auth/webauthn/authenticate")).status).toBe(404);
+      const k = keysOnly.client(kind);
+      expect((await k.get("/auth/webauthn/authenticate")).status).toBe(401);
+      expect((await k.get("/auth/webauthn/login")).status).toBe(404);
+      expect((await k.get("/auth/webauthn/signup")).status).toBe(404);
+      const flows = (await k.get("/auth/session")).body.data.flows.map((f: { id: string }) => f.id);
+      expect(flows).not.toContain("mfa_login_webauthn");
     }
   });
 
@@ -951,32 +935,27 @@ describe("WebAuthn options and gating (sqlite)", () => {
     const insecure = await startLatchkey("sqlite", {
       mfa: { ...MFA, webauthn: { allowInsecureOrigin: true } },
     });
-    try {
-      for (const kind of clients) {
-        const { client } = await loggedIn(server, kind);
-        const publicKey = (await client.get("/account/authenticators/webauthn")).body.data.creation_options
-          .publicKey;
-        expect(publicKey.rp).toEqual({ id: "example.test", name: "Example" });
-        const local = new SoftAuthenticator({ origin: ORIGIN });
-        expectStatus(
-          await client.post("/account/authenticators/webauthn", { credential: local.register(publicKey) }),
-          400,
-        );
-        const app = new SoftAuthenticator({ origin: "https://app.example.test" });
-        const again = (await client.get("/account/authenticators/webauthn")).body.data.creation_options
-          .publicKey;
-        expectStatus(
-          await client.post("/account/authenticators/webauthn", { credential: app.register(again) }),
-          200,
-        );
+    for (const kind of clients) {
+      const { client } = await loggedIn(server, kind);
+      const publicKey = (await client.get("/account/authenticators/webauthn")).body.data.creation_options
+        .publicKey;
+      expect(publicKey.rp).toEqual({ id: "example.test", name: "Example" });
+      const local = new SoftAuthenticator({ origin: ORIGIN });
+      expectStatus(
+        await client.post("/account/authenticators/webauthn", { credential: local.register(publicKey) }),
+        400,
+      );
+      const app = new SoftAuthenticator({ origin: "https://app.example.test" });
+      const again = (await client.get("/account/authenticators/webauthn")).body.data.creation_options
+        .publicKey;
+      expectStatus(
+        await client.post("/account/authenticators/webauthn", { credential: app.register(again) }),
+        200,
+      );
 
-        const other = await loggedIn(insecure, kind);
-        const anywhere = new SoftAuthenticator({ origin: "http://anything.invalid:1234" });
-        await addKey(other.client, anywhere);
-      }
-    } finally {
-      await server.close();
-      await insecure.close();
+      const other = await loggedIn(insecure, kind);
+      const anywhere = new SoftAuthenticator({ origin: "http://anything.invalid:1234" });
+      await addKey(other.client, anywhere);
     }
   });
 
@@ -985,19 +964,15 @@ describe("WebAuthn options and gating (sqlite)", () => {
       mfa: MFA,
       cors: { allowedOrigins: ["http://localhost:3000"] },
     });
-    try {
-      const { client } = await loggedIn(server, Client.APP);
-      await addKey(client, new SoftAuthenticator({ origin: "http://localhost:3000" }));
-      const evil = new SoftAuthenticator({ origin: "http://localhost:3001" });
-      const publicKey = (await client.get("/account/authenticators/webauthn")).body.data.creation_options
-        .publicKey;
-      expectStatus(
-        await client.post("/account/authenticators/webauthn", { credential: evil.register(publicKey) }),
-        400,
-      );
-    } finally {
-      await server.close();
-    }
+    const { client } = await loggedIn(server, Client.APP);
+    await addKey(client, new SoftAuthenticator({ origin: "http://localhost:3000" }));
+    const evil = new SoftAuthenticator({ origin: "http://localhost:3001" });
+    const publicKey = (await client.get("/account/authenticators/webauthn")).body.data.creation_options
+      .publicKey;
+    expectStatus(
+      await client.post("/account/authenticators/webauthn", { credential: evil.register(publicKey) }),
+      400,
+    );
   });
 
   it("refuses passkey signup when signup is closed (403)", async () => {
@@ -1011,14 +986,10 @@ describe("WebAuthn options and gating (sqlite)", () => {
       },
       mfa: { ...MFA, passkeySignup: true },
     });
-    try {
-      for (const kind of clients) {
-        const c = await fresh(server, kind);
-        const res = await c.post("/auth/webauthn/signup", { email: "closed@key.org" });
-        expect(res.body).toEqual({ status: 403 });
-      }
-    } finally {
-      await server.close();
+    for (const kind of clients) {
+      const c = await fresh(server, kind);
+      const res = await c.post("/auth/webauthn/signup", { email: "closed@key.org" });
+      expect(res.body).toEqual({ status: 403 });
     }
   });
 });

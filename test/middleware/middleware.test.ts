@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import { requireUser as requireUserExpress } from "../../src/middleware/express.js";
 import { type LatchkeyVariables, requireUser as requireUserHono } from "../../src/middleware/hono.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { newUser, PASSWORD, privateKeyFor } from "../tokens/support.js";
 
@@ -53,18 +53,14 @@ const frameworks = [
 describe.each(dialects)("requireUser middleware (%s)", (dialect) => {
   describe.each(frameworks)("%s", (_name, mount) => {
     describe("JWT strategy", () => {
-      let server: TestServer;
+      const server = useLatchkey(dialect, {
+        tokens: { strategy: "jwt", jwt: { algorithm: "ES256", privateKey: privateKeyFor("ES256") } },
+      });
       let api: Awaited<ReturnType<typeof mount>>;
       beforeAll(async () => {
-        server = await startLatchkey(dialect, {
-          tokens: { strategy: "jwt", jwt: { algorithm: "ES256", privateKey: privateKeyFor("ES256") } },
-        });
         api = await mount(server);
       });
-      afterAll(async () => {
-        await api.close();
-        await server.close();
-      });
+      afterAll(() => api.close());
 
       async function login() {
         const { username, id } = await newUser(server, server.client(Client.APP), "mw");
@@ -131,16 +127,12 @@ describe.each(dialects)("requireUser middleware (%s)", (dialect) => {
     });
 
     describe("session strategy", () => {
-      let server: TestServer;
+      const server = useLatchkey(dialect);
       let api: Awaited<ReturnType<typeof mount>>;
       beforeAll(async () => {
-        server = await startLatchkey(dialect);
         api = await mount(server);
       });
-      afterAll(async () => {
-        await api.close();
-        await server.close();
-      });
+      afterAll(() => api.close());
 
       it("accepts session tokens only", async () => {
         const { client, id } = await newUser(server, server.client(Client.APP), "mws");

@@ -1,7 +1,17 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { applyEnvironment, envName, optionLeaves } from "../../src/options/env.js";
-import { OptionsError, resolveOptions } from "../../src/options/resolve.js";
+import { optionsSchema, resolveOptions } from "../../src/latchkey.js";
+import {
+  applyEnvironment as applyToSchema,
+  envName,
+  optionLeaves as leavesOf,
+} from "../../src/options/env.js";
+import { OptionsError } from "../../src/options/resolve.js";
+
+const applyEnvironment = (base: Record<string, unknown>, env: Record<string, string | undefined>) =>
+  applyToSchema(base, env, optionsSchema());
+const optionLeaves = () => leavesOf(optionsSchema());
+
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 
 function refusal(run: () => unknown): OptionsError {
@@ -48,7 +58,6 @@ describe("defaults", () => {
       maxAttempts: 3,
       timeout: 180,
       supportsResend: 0,
-      trustEnabled: false,
     });
     expect(o.account.emailUnknownAccounts).toBe(true);
     expect(o.account.changeEmail).toBe(false);
@@ -182,11 +191,6 @@ const combinations: [string, LatchkeyOptions, string][] = [
     "account.emailVerificationByCode.enabled",
   ],
   [
-    "login-by-code trust without MFA trust",
-    { account: { loginByCode: { enabled: true, trustEnabled: true } } },
-    "account.loginByCode.trustEnabled",
-  ],
-  [
     "required login codes without login by code",
     { account: { loginByCode: { required: true } } },
     "account.loginByCode.required",
@@ -229,8 +233,10 @@ describe("combination checks", () => {
     expect(err.message).toContain(path);
   });
 
-  it("cover every check in resolve.ts", () => {
-    const source = readFileSync(new URL("../../src/options/resolve.ts", import.meta.url), "utf8");
+  it("cover every check of the core and the areas", () => {
+    const source = ["options/resolve.ts", "account/options.ts", "mfa/options.ts"]
+      .map((file) => readFileSync(new URL(`../../src/${file}`, import.meta.url), "utf8"))
+      .join("\n");
     const checked = new Set([...source.matchAll(/new OptionsError\(\s*"([\w.]+)"/g)].map((m) => m[1]!));
     // The origin lists are checked in a loop over their paths.
     for (const m of source.matchAll(/\["([\w.]+)", o\.[\w.]+\]/g)) checked.add(m[1]!);
@@ -253,7 +259,7 @@ describe("combination checks", () => {
       { sessions: { cookieSameSite: "None", cookieSecure: true } },
       { csrf: { trustedOrigins: ["https://app.example.com", "http://localhost:3000"] } },
       {
-        account: { loginByCode: { enabled: true, required: ["password"], trustEnabled: true } },
+        account: { loginByCode: { enabled: true, required: ["password"] } },
         mfa: { trust: { enabled: true } },
       },
       {
@@ -426,10 +432,11 @@ describe("optionLeaves()", () => {
     expect(missing).toEqual([]);
   });
 
-  it("lists only real options: defaults, each rate-limit action, and rateLimits itself (false)", () => {
+  it("lists only real options: defaults, each rate-limit action, rateLimits itself (false) and the messages map", () => {
     const defaults = new Set(defaultPaths(resolveOptions()));
     const extra = [...leafPaths].filter((p) => !defaults.has(p));
-    expect(extra.filter((p) => p !== "rateLimits" && !p.startsWith("rateLimits.actions."))).toEqual([]);
+    const maps = ["rateLimits", "messages"];
+    expect(extra.filter((p) => !maps.includes(p) && !p.startsWith("rateLimits.actions."))).toEqual([]);
     expect(extra).toContain("rateLimits");
     expect(extra).toContain("rateLimits.actions.login_failed");
   });
@@ -443,10 +450,13 @@ describe("optionLeaves()", () => {
       "actions",
       "login_failed",
     ]);
-    expect(leaves.get("LATCHKEY_ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED")?.path).toEqual([
+    expect(leaves.get("LATCHKEY_ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS")?.path).toEqual([
       "account",
       "loginByCode",
-      "trustEnabled",
+      "maxAttempts",
     ]);
+    expect(applyEnvironment({}, { LATCHKEY_MESSAGES: '{"incorrect_code":"Code incorrect."}' })).toEqual({
+      messages: { incorrect_code: "Code incorrect." },
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, createLocalJWKSet, jwtVerify, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { decodeJwt, newUser, privateKeyFor, type SigningAlgorithm } from "./support.js";
 
@@ -40,13 +40,9 @@ function bearer(server: TestServer, token: string, scheme = "Bearer") {
 
 describe.each(dialects)("JWT token strategy (%s)", (dialect) => {
   describe.each(ALGORITHMS)("%s", (algorithm) => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, {
-        tokens: { strategy: "jwt", jwt: { algorithm, privateKey: privateKeyFor(algorithm) } },
-      });
+    const server = useLatchkey(dialect, {
+      tokens: { strategy: "jwt", jwt: { algorithm, privateKey: privateKeyFor(algorithm) } },
     });
-    afterAll(() => server.close());
 
     it("issues access and refresh tokens with allauth's claims on login (app)", async () => {
       const { meta, id, app } = await appLogin(server);
@@ -298,16 +294,12 @@ describe.each(dialects)("JWT token strategy (%s)", (dialect) => {
 
 describe.each(dialects)("JWT options (%s)", (dialect) => {
   describe("rotateRefreshToken: false", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, {
-        tokens: {
-          strategy: "jwt",
-          jwt: { algorithm: "ES256", privateKey: privateKeyFor("ES256"), rotateRefreshToken: false },
-        },
-      });
+    const server = useLatchkey(dialect, {
+      tokens: {
+        strategy: "jwt",
+        jwt: { algorithm: "ES256", privateKey: privateKeyFor("ES256"), rotateRefreshToken: false },
+      },
     });
-    afterAll(() => server.close());
 
     it("refresh returns only an access token, and the refresh token keeps working", async () => {
       const { meta } = await appLogin(server);
@@ -322,25 +314,21 @@ describe.each(dialects)("JWT options (%s)", (dialect) => {
   });
 
   describe("statefulValidation, custom scheme and issuer", () => {
-    let server: TestServer;
     const secret = privateKeyFor("HS256");
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, {
-        tokens: {
-          strategy: "jwt",
-          jwt: {
-            algorithm: "HS256",
-            privateKey: secret,
-            statefulValidation: true,
-            authorizationHeaderScheme: "JWT",
-            issuer: "https://auth.example.com",
-            accessTokenExpiresIn: 60,
-            refreshTokenExpiresIn: 600,
-          },
+    const server = useLatchkey(dialect, {
+      tokens: {
+        strategy: "jwt",
+        jwt: {
+          algorithm: "HS256",
+          privateKey: secret,
+          statefulValidation: true,
+          authorizationHeaderScheme: "JWT",
+          issuer: "https://auth.example.com",
+          accessTokenExpiresIn: 60,
+          refreshTokenExpiresIn: 600,
         },
-      });
+      },
     });
-    afterAll(() => server.close());
 
     it("uses the configured scheme, issuer and lifetimes", async () => {
       const { meta } = await appLogin(server);
@@ -416,11 +404,7 @@ describe.each(dialects)("JWT options (%s)", (dialect) => {
   });
 
   describe("session strategy", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect);
-    });
-    afterAll(() => server.close());
+    const server = useLatchkey(dialect);
 
     it("hands out no access tokens, answers refresh with 400, has no JWKS route", async () => {
       const { meta } = await appLogin(server);

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { startLatchkey, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { newUser } from "./support.js";
 
 describe.each(dialects)("session tokens for your own API (%s)", (dialect) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startLatchkey(dialect);
-  });
-  afterAll(() => server.close());
+  const server = useLatchkey(dialect);
 
   const deactivate = (id: number) =>
     server.latchkey.runtime.store.db.updateTable("user").set({ is_active: 0 }).where("id", "=", id).execute();
@@ -81,12 +77,8 @@ describe.each(dialects)("session tokens for your own API (%s)", (dialect) => {
 describe("createSessionToken with one client tree", () => {
   it("refuses a tree that is not enabled", async () => {
     const server = await startLatchkey("sqlite", { clients: ["app"] });
-    try {
-      const { id } = await newUser(server, server.client(Client.APP));
-      await expect(server.latchkey.createSessionToken(id, Client.BROWSER)).rejects.toThrow(/not enabled/);
-      expect(typeof (await server.latchkey.createSessionToken(id, Client.APP))).toBe("string");
-    } finally {
-      await server.close();
-    }
+    const { id } = await newUser(server, server.client(Client.APP));
+    await expect(server.latchkey.createSessionToken(id, Client.BROWSER)).rejects.toThrow(/not enabled/);
+    expect(typeof (await server.latchkey.createSessionToken(id, Client.APP))).toBe("string");
   });
 });

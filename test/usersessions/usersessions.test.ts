@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import { clients, type TestClient } from "../helpers/client.js";
-import { startLatchkey, type TestServer } from "../helpers/latchkey.js";
+import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { newUser, PASSWORD } from "../tokens/support.js";
 
@@ -35,11 +35,7 @@ async function list(client: TestClient): Promise<Listed[]> {
 
 describe.each(dialects)("usersessions (%s)", (dialect) => {
   describe.each(clients)("%s client", (kind) => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect);
-    });
-    afterAll(() => server.close());
+    const server = useLatchkey(dialect);
 
     const anonymous = async () => {
       const c = server.client(kind);
@@ -191,11 +187,7 @@ describe.each(dialects)("usersessions (%s)", (dialect) => {
 
 describe.each(dialects)("usersessions options (%s)", (dialect) => {
   describe("trackActivity", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, { usersessions: { trackActivity: true } });
-    });
-    afterAll(() => server.close());
+    const server = useLatchkey(dialect, { usersessions: { trackActivity: true } });
 
     it("reports last_seen_at, refreshed at most once a minute", async () => {
       const { client } = await newUser(server, server.client(Client.APP));
@@ -218,11 +210,7 @@ describe.each(dialects)("usersessions options (%s)", (dialect) => {
   });
 
   describe("disabled", () => {
-    let server: TestServer;
-    beforeAll(async () => {
-      server = await startLatchkey(dialect, { usersessions: { enabled: false } });
-    });
-    afterAll(() => server.close());
+    const server = useLatchkey(dialect, { usersessions: { enabled: false } });
 
     it("has no /auth/sessions endpoint", async () => {
       const { client } = await newUser(server, server.client(Client.APP));

@@ -1,25 +1,16 @@
-import { AuthenticatorType } from "../../core/enums.js";
-import { type ApiError, apiError, messages } from "../../core/errors.js";
-import { parseInput } from "../../core/input.js";
+import { requireRecentAuthentication } from "../../base/auth.js";
+import type { AuthenticatedContext, Context } from "../../base/context.js";
+import type { Gate } from "../../base/route.js";
+import type { ApiError } from "../../core/errors.js";
 import { badRequest, conflict, forbidden, ok, type Result, tooManyRequests } from "../../core/responses.js";
-import type { Context } from "../../http/context.js";
-import { authenticatorTypes } from "../../mfa/authenticators.js";
+import type { EmailAddress } from "../../core/wire.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
-import { isUniqueViolation } from "../../store/database.js";
-import { isRecentlyAuthenticated, reauthenticationRequired, unauthenticated } from "../auth-state.js";
+import type { AddressRow } from "../../store/addresses.js";
+import type { UserRecord } from "../../store/users.js";
 import type { CodeVerification } from "../code-verification.js";
-import { findUserByEmail, findUserById, type UserRecord } from "../users.js";
-import {
-  type AddressResponse,
-  type AddressRow,
-  addressHolders,
-  addressResponse,
-  notify,
-  userAddress,
-  userAddresses,
-} from "./addresses.js";
-import { EmailInput, MarkPrimaryEmailInput } from "./inputs.js";
+import { addressResponse, notify } from "./addresses.js";
+import type { EmailInput, MarkPrimaryEmailInput } from "./inputs.js";
 import { EMAIL_VERIFICATION_KIND } from "./keys.js";
 import {
   abortProcess,
@@ -32,57 +23,11 @@ import {
 import { didUserLogin, mailProcessCode, mailVerificationLink, mayMailVerification } from "./send.js";
 import { resendCode } from "./verification.js";
 
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-/** Who the request manages addresses for: the logged-in user, or a signup's (changing its address). */
-interface Caller {
-  user: UserRecord;
-  /** Set for an anonymous caller changing the address of a pending signup verification. */
-  signupProcess: CodeVerification | null;
-}
-
-const emailError = (code: Parameters<typeof apiError>[0], message: string) =>
-  apiError(code, message, "email");
-
 /**
  * /account/email, as allauth's ManageEmailView: a logged-in user manages their addresses; an
  * anonymous caller may only POST, to change the address of a signup whose verification by code
- * is pending (account.emailVerificationSupportsChange). The manage_email limit counts for the
- * user either way; the body is validated after these checks.
+ * is pending (account.emailVerificationSupportsChange).
  */
-export async function manageEmail(ctx: Context, method: Method, body: unknown): Promise<Result> {
-  const caller = await resolveCaller(ctx, method);
-  if (!("user" in caller)) return caller;
-  const limiter = ctx.rt.rateLimiter;
-  if (limiter && !(await limiter.consume("manage_email", { ip: ctx.ip, user: caller.user.id, key: null }))) {
-    return tooManyRequests();
-  }
-  const input = (body ?? {}) as Record<string, unknown>;
-  switch (method) {
-    case "GET":
-      return ok(await listAddresses(ctx, caller.user.id));
-    case "POST":
-      return caller.signupProcess
-        ? changeSignupAddress(ctx, caller.user, caller.signupProcess, input)
-        : addAddress(ctx, caller.user, input);
-    case "PUT":
-      return resendVerification(ctx, caller.user, input);
-    case "PATCH":
-      return markPrimary(ctx, caller.user, input);
-    case "DELETE":
-      return deleteAddress(ctx, caller.user, input);
-  }
-}
-
-async function resolveCaller(ctx: Context, method: Method): Promise<Caller | Result> {
-  if (ctx.user) return { user: ctx.user, signupProcess: null };
-  if (method !== "POST") return unauthenticated(ctx);
-  const process = await resumeProcess(ctx);
-  if (!process || !(await canChange(ctx, process))) return conflict();
-  const user = await findUserById(ctx.db, process.userId!);
-  if (!user) return conflict();
-  return { user, signupProcess: process };
-}
 
 /**
  * allauth `EmailVerificationProcess.can_change`: within the change count, and only for a user
@@ -95,59 +40,82 @@ async function canChange(ctx: Context, process: CodeVerification): Promise<boole
 }
 
 /**
+ * POST's gate: a logged-in caller, or one whose signup may change its address (the signup's user
+ * is then who the request acts for: the manage_email limit counts for it). Anyone else: 409.
+ */
+export const ownerOrChangingSignup: Gate = {
+  kind: "custom",
+  anonymous: 409,
+  async check(ctx) {
+    if (ctx.user) return null;
+    const process = await resumeProcess(ctx);
+    if (!process || !(await canChange(ctx, process))) return conflict();
+    ctx.actingFor = await ctx.rt.users.findById(process.userId!);
+    return ctx.actingFor ? null : conflict();
+  },
+};
+
+/**
  * allauth `list_email_addresses`: the stored addresses, plus (code mode) the one waiting in the
  * session for its code, which is not stored until verified.
  */
-async function listAddresses(ctx: Context, userId: number): Promise<AddressResponse[]> {
-  const rows = await userAddresses(ctx.db, userId);
+async function listAddresses(ctx: Context, userId: number): Promise<EmailAddress[]> {
+  const rows = await ctx.rt.addresses.list(userId);
   const list = rows.map(addressResponse);
-  const process = await resumeProcess(ctx);
-  if (
-    process &&
-    process.userId === userId &&
-    !accountAlreadyExists(process) &&
-    !rows.some((r) => r.email_lower === process.recipient.toLowerCase())
-  ) {
-    list.push({ email: process.recipient, verified: false, primary: false });
+  const pending = await pendingAddress(ctx, userId);
+  if (pending && !rows.some((r) => r.email_lower === pending.recipient.toLowerCase())) {
+    list.push({ email: pending.recipient, verified: false, primary: false });
   }
   return list;
 }
 
+/** The session's verification of an address of this user not stored yet (code mode). */
+async function pendingAddress(ctx: Context, userId: number): Promise<CodeVerification | null> {
+  const process = await resumeProcess(ctx);
+  return process && process.userId === userId && !accountAlreadyExists(process) ? process : null;
+}
+
+/** GET: the user's addresses. */
+export async function listEmail(ctx: AuthenticatedContext): Promise<Result> {
+  return ok(await listAddresses(ctx, ctx.user.id));
+}
+
 /** Reauthentication for address changes, only with account.reauthenticationRequired. */
-async function reauthenticationGate(ctx: Context): Promise<Result | null> {
-  if (!ctx.options.account.reauthenticationRequired || (await isRecentlyAuthenticated(ctx))) return null;
-  return reauthenticationRequired(ctx);
+async function reauthenticationGate(ctx: AuthenticatedContext): Promise<void> {
+  if (ctx.options.account.reauthenticationRequired) await requireRecentAuthentication(ctx);
+}
+
+/** POST: a logged-in user adds an address; an anonymous signup changes its own. */
+export async function addOrChangeEmail(ctx: Context, input: EmailInput): Promise<Result> {
+  if (ctx.user) return addAddress(ctx as AuthenticatedContext, input.email);
+  const process = (await resumeProcess(ctx))!;
+  return changeSignupAddress(ctx, ctx.actingFor!, process, input.email);
 }
 
 /**
- * POST by a logged-in user (allauth AddEmailForm): duplicates are refused; an address of another
- * account only when enumeration prevention is off (else its verification fails later with
- * email_taken); account.maxEmailAddresses holds unless account.changeEmail. Link mode stores the
- * address unverified (with changeEmail, in place of a previous pending change) and mails a link;
- * code mode keeps it in the session and mails a code (429 when the confirm_email limit blocks).
+ * A logged-in user adds an address (allauth AddEmailForm): duplicates are refused; an address of
+ * another account only when enumeration prevention is off (else its verification fails later
+ * with email_taken); account.maxEmailAddresses holds unless account.changeEmail. Link mode stores
+ * the address unverified (with changeEmail, in place of a previous pending change) and mails a
+ * link; code mode keeps it in the session and mails a code (429 when the confirm_email limit
+ * blocks).
  */
-async function addAddress(ctx: Context, user: UserRecord, body: Record<string, unknown>): Promise<Result> {
-  const parsed = parseInput(EmailInput, body);
-  if (!parsed.ok) return badRequest(parsed.errors);
-  const email = parsed.value.email;
+async function addAddress(ctx: AuthenticatedContext, email: string): Promise<Result> {
+  const user = ctx.user;
   const o = ctx.options.account;
-  const holders = await addressHolders(ctx.db, email);
-  if (holders.some((r) => r.user_id === user.id)) {
-    return badRequest([emailError("duplicate_email", messages.duplicate_email)]);
-  }
+  const holders = await ctx.rt.addresses.holders(email);
+  if (holders.some((r) => r.user_id === user.id)) return ctx.invalid("duplicate_email", "email");
   if (holders.length > 0 && o.uniqueEmail && o.preventEnumeration === false) {
-    return badRequest([emailError("email_taken", messages.email_taken)]);
+    return ctx.invalid("email_taken", "email");
   }
-  const rows = await userAddresses(ctx.db, user.id);
+  const rows = await ctx.rt.addresses.list(user.id);
   if (!o.changeEmail && o.maxEmailAddresses !== null && rows.length >= o.maxEmailAddresses) {
-    const message = messages.max_email_addresses.replace("%d", String(o.maxEmailAddresses));
-    return badRequest([emailError("max_email_addresses", message)]);
+    return ctx.invalid("max_email_addresses", "email", { max: o.maxEmailAddresses });
   }
-  if (await blockedByMfa(ctx, user)) {
-    return badRequest([emailError("add_email_blocked", messages.add_email_blocked)]);
-  }
-  const reauth = await reauthenticationGate(ctx);
-  if (reauth) return reauth;
+  // Verification by code stores no address before it is proven: nothing to refuse then.
+  const refusal = o.emailVerificationByCode.enabled ? null : await ctx.rt.hooks.refuseAddingEmail(ctx, user);
+  if (refusal) return badRequest([refusal]);
+  await reauthenticationGate(ctx);
 
   if (o.emailVerificationByCode.enabled) {
     if (!(await mayMailVerification(ctx, email))) return tooManyRequests();
@@ -161,43 +129,16 @@ async function addAddress(ctx: Context, user: UserRecord, body: Record<string, u
     return ok(await listAddresses(ctx, user.id));
   }
 
-  try {
-    const pendingChange = o.changeEmail
-      ? rows.find((r) => r.verified === 0 && r.is_primary === 0)
-      : undefined;
-    if (pendingChange) {
-      await ctx.db
-        .updateTable("email_address")
-        .set({ email, email_lower: email.toLowerCase() })
-        .where("id", "=", pendingChange.id)
-        .execute();
-    } else {
-      await ctx.db
-        .insertInto("email_address")
-        .values({ user_id: user.id, email, email_lower: email.toLowerCase(), verified: 0, is_primary: 0 })
-        .execute();
-    }
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    // A concurrent request added it first.
-    return badRequest([emailError("duplicate_email", messages.duplicate_email)]);
-  }
+  const pendingChange = o.changeEmail ? rows.find((r) => r.verified === 0 && r.is_primary === 0) : undefined;
+  const stored = pendingChange
+    ? await ctx.rt.addresses.rename(pendingChange.id, email)
+    : await ctx.rt.addresses.addUnverified(user.id, email);
+  // A concurrent request added it first.
+  if (!stored) return ctx.invalid("duplicate_email", "email");
   await mailVerificationLink(ctx, user.id, email, false);
   // The account's owner learns of the new address at the one already proven.
   if (user.email !== email) await notify(ctx, user.email, "email_added", { email });
   return ok(await listAddresses(ctx, user.id));
-}
-
-/**
- * allauth.mfa's `_add_email` receiver: an account protected by two-factor authentication may not
- * add an address it has not proven (links could be followed by whoever holds the mailbox), unless
- * mfa.allowUnverifiedEmail or verification is by code (the address is stored only once proven).
- */
-async function blockedByMfa(ctx: Context, user: UserRecord): Promise<boolean> {
-  const o = ctx.options;
-  if (!o.mfa.enabled || o.mfa.allowUnverifiedEmail || o.account.emailVerificationByCode.enabled) return false;
-  const types = await authenticatorTypes(ctx.db, user.id);
-  return types.includes(AuthenticatorType.TOTP) || types.includes(AuthenticatorType.WEBAUTHN);
 }
 
 /**
@@ -210,30 +151,15 @@ async function changeSignupAddress(
   ctx: Context,
   user: UserRecord,
   process: CodeVerification,
-  body: Record<string, unknown>,
+  email: string,
 ): Promise<Result> {
-  const parsed = parseInput(EmailInput, body);
-  if (!parsed.ok) return badRequest(parsed.errors);
-  const email = parsed.value.email;
-  if (email === process.recipient.toLowerCase()) {
-    return badRequest([emailError("same_as_current", messages.same_as_current)]);
-  }
-  const holder = await findUserByEmail(ctx.db, email);
+  if (email === process.recipient.toLowerCase()) return ctx.invalid("same_as_current", "email");
+  const holder = await ctx.rt.users.findByEmail(email);
   let taken = holder !== null && holder.id !== user.id;
-  if (taken && ctx.options.account.preventEnumeration === false) {
-    return badRequest([emailError("email_taken", messages.email_taken)]);
-  }
+  if (taken && ctx.options.account.preventEnumeration === false) return ctx.invalid("email_taken", "email");
   // The limit is checked before anything changes, so a refused change leaves the old code working.
   if (!(await mayMailVerification(ctx, email))) return tooManyRequests();
-
-  if (!taken) {
-    try {
-      await replaceUnverifiedAddress(ctx, user.id, email);
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      taken = true;
-    }
-  }
+  if (!taken) taken = !(await ctx.rt.addresses.replaceUnverified(user.id, email));
   const code = await process.change(ctx, {
     recipient: email,
     limit: ctx.options.account.emailVerificationSupportsChange,
@@ -250,114 +176,90 @@ async function changeSignupAddress(
     ctx.session.touch();
   }
   // What the list is after a change, stored or not: the verified addresses and the new one.
-  const kept = (await userAddresses(ctx.db, user.id)).filter((r) => r.verified === 1);
+  const kept = (await ctx.rt.addresses.list(user.id)).filter((r) => r.verified === 1);
   return ok([
     ...kept.map(addressResponse),
     { email, verified: false, primary: !kept.some((r) => r.is_primary === 1) },
   ]);
 }
 
-/** The signup's unverified address gives way to the new one (primary unless a verified one is). */
-async function replaceUnverifiedAddress(ctx: Context, userId: number, email: string): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom("email_address").where("user_id", "=", userId).where("verified", "=", 0).execute();
-    const primary = await trx
-      .selectFrom("email_address")
-      .select("id")
-      .where("user_id", "=", userId)
-      .where("is_primary", "=", 1)
-      .executeTakeFirst();
-    await trx
-      .insertInto("email_address")
-      .values({
-        user_id: userId,
-        email,
-        email_lower: email.toLowerCase(),
-        verified: 0,
-        is_primary: primary ? 0 : 1,
-      })
-      .execute();
-  });
-}
-
-/** Validates `email` and resolves it to one of the user's stored addresses (`unknown_email`). */
+/**
+ * allauth's SelectEmailInput: the user's stored address, or (code mode) the one awaiting its code
+ * in the session, which has no row yet.
+ */
 async function selectAddress(
-  ctx: Context,
-  user: UserRecord,
-  body: Record<string, unknown>,
-): Promise<{ address: AddressRow | null; email: string | null; errors: ApiError[] }> {
-  const parsed = parseInput(EmailInput, body);
-  if (!parsed.ok) return { address: null, email: null, errors: parsed.errors };
-  const address = (await userAddress(ctx.db, user.id, parsed.value.email)) ?? null;
-  return { address, email: parsed.value.email, errors: [] };
+  ctx: AuthenticatedContext,
+  email: string,
+): Promise<{ stored: AddressRow } | { pending: CodeVerification } | null> {
+  const stored = await ctx.rt.addresses.find(ctx.user.id, email);
+  if (stored) return { stored };
+  const pending = await pendingAddress(ctx, ctx.user.id);
+  return pending && pending.recipient.toLowerCase() === email ? { pending } : null;
 }
-
-const unknownEmail = () => emailError("unknown_email", messages.unknown_email_address);
 
 /**
  * PUT: mails another verification. Link mode: for an unverified address of the user, within the
  * confirm_email limit. Code mode: the session's pending code is sent again, within
  * account.emailVerificationSupportsResend. A mail not sent is 403 `{"status":403}`.
  */
-async function resendVerification(
-  ctx: Context,
-  user: UserRecord,
-  body: Record<string, unknown>,
-): Promise<Result> {
+export async function resendVerification(ctx: AuthenticatedContext, input: EmailInput): Promise<Result> {
   if (ctx.options.account.emailVerificationByCode.enabled) {
-    const parsed = parseInput(EmailInput, body);
-    if (!parsed.ok) return badRequest(parsed.errors);
     const process = await resumeProcess(ctx);
-    if (!process) return badRequest([unknownEmail()]);
+    if (!process) return ctx.invalid("unknown_email", "email");
     if (!canResend(ctx, process)) return forbidden();
     return (await resendCode(ctx, process)) ? ok() : forbidden();
   }
-  const { address, errors } = await selectAddress(ctx, user, body);
-  if (errors.length > 0) return badRequest(errors);
-  if (!address) return badRequest([unknownEmail()]);
+  const selected = await selectAddress(ctx, input.email);
+  if (!selected || !("stored" in selected)) return ctx.invalid("unknown_email", "email");
+  const address = selected.stored;
   if (address.verified === 1) return forbidden();
-  const sent = await mailVerificationLink(ctx, user.id, address.email, false);
+  const sent = await mailVerificationLink(ctx, ctx.user.id, address.email, false);
   return sent ? ok() : forbidden();
 }
 
 /**
- * PATCH `{email, primary: true}`: a verified address (or any, while none is verified) becomes the
- * primary one; `email_changed` goes to the previous primary address.
+ * Why an address may not become the primary one (allauth's MarkAsPrimaryEmailInput): not the
+ * user's; still awaiting its code, or unverified while a verified one exists
+ * (`unverified_primary_email`). The address when it may.
  */
-async function markPrimary(ctx: Context, user: UserRecord, body: Record<string, unknown>): Promise<Result> {
-  const selected = await selectAddress(ctx, user, body);
-  const errors = [...selected.errors];
-  const address = selected.address;
-  if (selected.email !== null) {
-    if (!address) errors.push(unknownEmail());
-    else if (address.verified === 0 && (await hasAnyVerified(ctx, user.id))) {
-      errors.push(emailError("unverified_primary_email", messages.unverified_primary_email));
-    }
+async function primaryCandidate(ctx: AuthenticatedContext, email: string): Promise<AddressRow | ApiError> {
+  const selected = await selectAddress(ctx, email);
+  if (!selected) return ctx.error("unknown_email", "email");
+  if ("pending" in selected) return ctx.error("unverified_primary_email", "email");
+  const address = selected.stored;
+  if (address.verified === 0 && (await ctx.rt.addresses.hasVerified(ctx.user.id))) {
+    return ctx.error("unverified_primary_email", "email");
   }
-  const primaryCheck = parseInput(MarkPrimaryEmailInput.pick({ primary: true }), body);
-  if (!primaryCheck.ok) errors.push(...primaryCheck.errors);
-  if (errors.length > 0 || !address) return badRequest(errors);
-  const reauth = await reauthenticationGate(ctx);
-  if (reauth) return reauth;
+  return address;
+}
 
-  const previous = (await userAddresses(ctx.db, user.id)).find((r) => r.is_primary === 1);
-  try {
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx.updateTable("email_address").set({ is_primary: 0 }).where("user_id", "=", user.id).execute();
-      await trx.updateTable("email_address").set({ is_primary: 1 }).where("id", "=", address.id).execute();
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    // Another account holds this address as its (unverified) primary one.
-    return badRequest([emailError("email_taken", messages.email_taken)]);
-  }
+/** PATCH with `primary` missing: the email field's error too, as Django reports every field's. */
+export async function markPrimaryErrorsBesides(
+  ctx: AuthenticatedContext,
+  body: Record<string, unknown>,
+  errors: ApiError[],
+): Promise<ApiError[] | undefined> {
+  const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+  if (email === "" || errors.some((e) => e.param === "email")) return undefined;
+  const candidate = await primaryCandidate(ctx, email);
+  return "code" in candidate ? [candidate, ...errors] : undefined;
+}
+
+/**
+ * PATCH `{email, primary: true}`: a verified address (or any stored one, while none is verified)
+ * becomes the primary one; `email_changed` goes to the previous primary address.
+ */
+export async function markPrimary(ctx: AuthenticatedContext, input: MarkPrimaryEmailInput): Promise<Result> {
+  const user = ctx.user;
+  const address = await primaryCandidate(ctx, input.email);
+  if ("code" in address) return badRequest([address]);
+  await reauthenticationGate(ctx);
+  const previous = (await ctx.rt.addresses.list(user.id)).find((r) => r.is_primary === 1);
+  // Another account holds this address as its (unverified) primary one.
+  if (!(await ctx.rt.addresses.setPrimary(user.id, address.id))) return ctx.invalid("email_taken", "email");
   if (previous)
     await notify(ctx, previous.email, "email_changed", { from: previous.email, to: address.email });
   return ok(await listAddresses(ctx, user.id));
-}
-
-async function hasAnyVerified(ctx: Context, userId: number): Promise<boolean> {
-  return (await userAddresses(ctx.db, userId)).some((r) => r.verified === 1);
 }
 
 /**
@@ -377,33 +279,20 @@ function canDelete(ctx: Context, address: AddressRow, rows: AddressRow[]): boole
  * the primary address. In code mode, the address waiting in the session for its code is
  * "removed" by ending that verification.
  */
-async function deleteAddress(ctx: Context, user: UserRecord, body: Record<string, unknown>): Promise<Result> {
-  const { address, email, errors } = await selectAddress(ctx, user, body);
-  if (errors.length > 0) return badRequest(errors);
-  const rows = await userAddresses(ctx.db, user.id);
-  if (!address) {
-    const process = await resumeProcess(ctx);
-    const pending = process && process.userId === user.id && process.recipient.toLowerCase() === email;
-    if (!pending) return badRequest([unknownEmail()]);
-    const reauth = await reauthenticationGate(ctx);
-    if (reauth) return reauth;
-    await abortProcess(ctx, process);
+export async function deleteAddress(ctx: AuthenticatedContext, input: EmailInput): Promise<Result> {
+  const user = ctx.user;
+  const selected = await selectAddress(ctx, input.email);
+  if (!selected) return ctx.invalid("unknown_email", "email");
+  if ("pending" in selected) {
+    await reauthenticationGate(ctx);
+    await abortProcess(ctx, selected.pending);
     return ok(await listAddresses(ctx, user.id));
   }
-  if (!canDelete(ctx, address, rows)) {
-    return badRequest([emailError("cannot_remove_primary_email", messages.cannot_remove_primary_email)]);
-  }
-  const reauth = await reauthenticationGate(ctx);
-  if (reauth) return reauth;
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom("email_address").where("id", "=", address.id).execute();
-    await trx
-      .deleteFrom("token")
-      .where("user_id", "=", user.id)
-      .where("kind", "=", EMAIL_VERIFICATION_KIND)
-      .where("email", "=", address.email_lower)
-      .execute();
-  });
+  const address = selected.stored;
+  const rows = await ctx.rt.addresses.list(user.id);
+  if (!canDelete(ctx, address, rows)) return ctx.invalid("cannot_remove_primary_email", "email");
+  await reauthenticationGate(ctx);
+  await ctx.rt.addresses.remove(address, EMAIL_VERIFICATION_KIND);
   const primary = rows.find((r) => r.is_primary === 1 && r.id !== address.id);
   await notify(ctx, primary?.email, "email_deleted", { email: address.email });
   return ok(await listAddresses(ctx, user.id));

@@ -1,4 +1,4 @@
-import type { Context } from "../../http/context.js";
+import type { Context } from "../../base/context.js";
 import { SessionKey } from "../../sessions/keys.js";
 import { CodeVerification } from "../code-verification.js";
 

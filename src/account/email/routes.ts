@@ -1,34 +1,45 @@
-import { type Route, route } from "../../http/route.js";
-import { manageEmail } from "./manage.js";
-import { resendVerificationCode, verifyEmail } from "./verification.js";
+import { authenticated, type Route, route } from "../../base/route.js";
+import { EmailInput, MarkPrimaryEmailInput, VerifyEmailInput } from "./inputs.js";
+import {
+  addOrChangeEmail,
+  deleteAddress,
+  listEmail,
+  markPrimary,
+  markPrimaryErrorsBesides,
+  ownerOrChangingSignup,
+  resendVerification,
+} from "./manage.js";
+import {
+  countInvalidCode,
+  describeVerification,
+  resendVerificationCode,
+  verificationInProgress,
+  verifyEmail,
+} from "./verification.js";
 
-/**
- * The email area's endpoints (allauth `headless/account/urls.py`), relative to /{client}/v1.
- * Bodies are validated by the handlers (see inputs.ts for why); their schemas are in inputs.ts.
- */
+/** Email verification and address management, relative to /{client}/v1. */
 export function emailRoutes(): Route[] {
-  const manage = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", summary: string) =>
-    route({
-      method,
-      path: "/account/email",
-      summary,
-      handler: (ctx, body: unknown) => manageEmail(ctx, method, body),
-    });
   return [
     route({
       method: "GET",
       path: "/auth/email/verify",
       summary: "Get email verification information",
+      gate: verificationInProgress,
       rateLimit: "confirm_code",
-      handler: (ctx) =>
-        verifyEmail(ctx, "GET", { key: ctx.request.headers.get("x-email-verification-key") ?? "" }),
+      input: VerifyEmailInput,
+      inputFromHeaders: { key: "x-email-verification-key" },
+      onInvalidInput: countInvalidCode,
+      handler: describeVerification,
     }),
     route({
       method: "POST",
       path: "/auth/email/verify",
       summary: "Verify an email",
+      gate: verificationInProgress,
       rateLimit: "confirm_code",
-      handler: (ctx, body: unknown) => verifyEmail(ctx, "POST", body),
+      input: VerifyEmailInput,
+      onInvalidInput: countInvalidCode,
+      handler: verifyEmail,
     }),
     route({
       method: "POST",
@@ -36,10 +47,50 @@ export function emailRoutes(): Route[] {
       summary: "Resend email verification code",
       handler: resendVerificationCode,
     }),
-    manage("GET", "List email addresses"),
-    manage("POST", "Add/Change email address"),
-    manage("PUT", "Request email verification"),
-    manage("PATCH", "Change primary email address"),
-    manage("DELETE", "Remove an email address"),
+    route({
+      method: "GET",
+      path: "/account/email",
+      summary: "List email addresses",
+      gate: authenticated,
+      rateLimit: "manage_email",
+      handler: listEmail,
+    }),
+    route({
+      method: "POST",
+      path: "/account/email",
+      summary: "Add/Change email address",
+      gate: ownerOrChangingSignup,
+      rateLimit: "manage_email",
+      input: EmailInput,
+      handler: addOrChangeEmail,
+    }),
+    route({
+      method: "PUT",
+      path: "/account/email",
+      summary: "Request email verification",
+      gate: authenticated,
+      rateLimit: "manage_email",
+      input: EmailInput,
+      handler: resendVerification,
+    }),
+    route({
+      method: "PATCH",
+      path: "/account/email",
+      summary: "Change primary email address",
+      gate: authenticated,
+      rateLimit: "manage_email",
+      input: MarkPrimaryEmailInput,
+      onInvalidInput: markPrimaryErrorsBesides,
+      handler: markPrimary,
+    }),
+    route({
+      method: "DELETE",
+      path: "/account/email",
+      summary: "Remove an email address",
+      gate: authenticated,
+      rateLimit: "manage_email",
+      input: EmailInput,
+      handler: deleteAddress,
+    }),
   ];
 }

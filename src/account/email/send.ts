@@ -1,4 +1,4 @@
-import type { Context } from "../../http/context.js";
+import type { Context } from "../../base/context.js";
 import type { CodeVerification } from "../code-verification.js";
 import { issueVerificationKey } from "./keys.js";
 import { accountAlreadyExists } from "./process.js";
@@ -17,13 +17,8 @@ interface MailUser {
   loggedInBefore: boolean;
 }
 
-async function mailUser(ctx: Context, userId: number): Promise<MailUser | null> {
-  const row = await ctx.db
-    .selectFrom("user")
-    .select(["username", "last_login"])
-    .where("id", "=", userId)
-    .executeTakeFirst();
-  return row ? { username: row.username, loggedInBefore: row.last_login !== null } : null;
+function mailUser(ctx: Context, userId: number): Promise<MailUser | null> {
+  return ctx.rt.users.mailProfile(userId);
 }
 
 /** Whether the user has completed a login before (allauth `did_user_login`). */

@@ -1,15 +1,14 @@
+import { unauthenticated } from "../../base/auth.js";
+import type { Context, Stage } from "../../base/context.js";
+import { abortLogin } from "../../base/pending.js";
 import { Flow } from "../../core/enums.js";
-import { apiError, messages } from "../../core/errors.js";
-import { badRequest, type Result, tooManyRequests } from "../../core/responses.js";
-import type { Context } from "../../http/context.js";
+import { type Result, tooManyRequests } from "../../core/responses.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
-import { unauthenticated } from "../auth-state.js";
-import { isLoginByCodeRequired, startLoginCode } from "../code/stage.js";
-import type { Stage } from "../stages.js";
-import type { UserRecord } from "../users.js";
-import { type AddressRow, hasVerifiedEmail, userAddresses } from "./addresses.js";
-import { issueDecoyVerificationKey } from "./keys.js";
+import type { AddressRow } from "../../store/addresses.js";
+import type { UserRecord } from "../../store/users.js";
+import { isLoginByCodeRequired, startLoginCode } from "../login-by-code/stage.js";
+import { EMAIL_VERIFICATION_KIND } from "./keys.js";
 import { persistProcess, startEmailVerification } from "./process.js";
 import {
   mailAccountAlreadyExists,
@@ -38,7 +37,7 @@ async function addressForLogin(
   login: PendingLogin,
   user: UserRecord,
 ): Promise<AddressRow | null> {
-  const rows = await userAddresses(ctx.db, user.id);
+  const rows = await ctx.rt.addresses.list(user.id);
   const email = loginEmail(login)?.toLowerCase();
   if (email !== undefined) {
     const used = rows.find((r) => r.email_lower === email);
@@ -57,12 +56,11 @@ async function addressForLogin(
  * view swallows the refusal and answers 401).
  */
 async function refusal(ctx: Context, login: PendingLogin): Promise<Result> {
-  ctx.session.delete(SessionKey.LOGIN);
+  abortLogin(ctx);
   if (login.signup) return unauthenticated(ctx);
   const first = login.records[0];
-  if (first?.method === "password" && first.email !== undefined) {
-    return badRequest([apiError("too_many_login_attempts", messages.too_many_login_attempts)]);
-  }
+  if (first?.method === "password" && first.email !== undefined)
+    return ctx.invalid("too_many_login_attempts");
   return tooManyRequests();
 }
 
@@ -99,7 +97,7 @@ export const verifyEmailStage: Stage = {
   async applies(ctx, login, user) {
     const mode = ctx.options.account.emailVerification;
     if (mode === "none") return false;
-    const verified = await hasVerifiedEmail(ctx.db, user.id, loginEmail(login));
+    const verified = await ctx.rt.addresses.hasVerified(user.id, loginEmail(login));
     if (mode === "optional") {
       // The optional stage never stops a login; its only effect is the signup mail, sent here
       // because a stage that does not apply is not started.
@@ -148,7 +146,7 @@ export async function startDecoyVerification(ctx: Context, email: string): Promi
     await mailProcessCode(ctx, process, code);
     persistProcess(ctx, process);
   } else {
-    await issueDecoyVerificationKey(ctx);
+    await ctx.rt.keys.issueDecoy(EMAIL_VERIFICATION_KIND, ctx.now());
     if (await mayMailVerification(ctx, email)) await mailAccountAlreadyExists(ctx, email);
   }
   return unauthenticated(ctx);

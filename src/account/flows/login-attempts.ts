@@ -1,4 +1,4 @@
-import type { Context } from "../../http/context.js";
+import type { Context } from "../../base/context.js";
 import type { RateLimitSubject, RuleSelection } from "../../http/ratelimit/limiter.js";
 
 /**

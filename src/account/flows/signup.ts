@@ -1,14 +1,12 @@
-import { type ApiError, apiError, messages } from "../../core/errors.js";
+import type { Context } from "../../base/context.js";
+import { beginLogin } from "../../base/login.js";
+import type { ApiError } from "../../core/errors.js";
 import { badRequest, conflict, forbidden, type Result } from "../../core/responses.js";
-import type { Context } from "../../http/context.js";
 import type { ResolvedOptions } from "../../options/schema.js";
-import { isUniqueViolation } from "../../store/database.js";
 import { startDecoyVerification } from "../email/stage.js";
 import type { SignupInput } from "../inputs.js";
 import { passwordErrors } from "../passwords/policy.js";
 import { generateUsername, storedUsername, usernameErrors } from "../usernames.js";
-import { emailIsTaken, findUserById, usernameIsTaken } from "../users.js";
-import { beginLogin } from "./login.js";
 
 /**
  * allauth `assess_unique_email` for a taken address: with enumeration prevention and mandatory
@@ -19,6 +17,57 @@ import { beginLogin } from "./login.js";
  */
 function hidesTakenEmail(o: ResolvedOptions): boolean {
   return o.account.preventEnumeration !== false && o.account.emailVerification === "mandatory";
+}
+
+/**
+ * The signup form's own checks, field by field (address taken, username valid and free,
+ * password policy), for the fields that passed the input schema. Fields listed in `skip`
+ * already have errors and are not checked again.
+ */
+async function fieldErrors(
+  ctx: Context,
+  input: Partial<SignupInput>,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<{ errors: ApiError[]; accountAlreadyExists: boolean }> {
+  const o = ctx.options;
+  const errors: ApiError[] = [];
+  let accountAlreadyExists = false;
+  if (input.email !== undefined && !skip.has("email") && o.account.uniqueEmail) {
+    if (await ctx.rt.users.findByEmail(input.email)) {
+      if (hidesTakenEmail(o)) accountAlreadyExists = true;
+      else errors.push(ctx.error("email_taken", "email"));
+    }
+  }
+  if (input.username !== undefined && !skip.has("username")) {
+    errors.push(...(await usernameErrors(ctx, input.username)));
+  }
+  if (input.password !== undefined && !skip.has("password")) {
+    const user = { username: input.username, email: input.email };
+    errors.push(...(await passwordErrors(ctx.rt, input.password, user, "password")));
+  }
+  return { errors: sortByField(errors, o.account.signupFields), accountAlreadyExists };
+}
+
+/**
+ * For an input that failed its schema: the other fields' errors too, as Django's form reports
+ * every field (an invalid email and a weak password give both errors).
+ */
+export async function signupErrorsBesides(
+  ctx: Context,
+  body: Record<string, unknown>,
+  schemaErrors: ApiError[],
+): Promise<ApiError[]> {
+  const skip = new Set(schemaErrors.map((e) => e.param ?? ""));
+  // What the schema made of the fields it let through: stripped text, lowercased addresses.
+  const text = (name: string) => {
+    const value = body[name];
+    return typeof value === "string" && value.trim() !== "" && !skip.has(name) ? value : undefined;
+  };
+  const email = text("email")?.trim().toLowerCase();
+  const username = text("username")?.trim();
+  const password = text("password");
+  const { errors } = await fieldErrors(ctx, { email, username, password }, skip);
+  return sortByField([...schemaErrors, ...errors], ctx.options.account.signupFields);
 }
 
 /**
@@ -35,73 +84,28 @@ export async function signup(ctx: Context, input: SignupInput): Promise<Result> 
   if (ctx.user) return conflict();
   const o = ctx.options;
   if (!o.account.isOpenForSignup) return forbidden();
-  const db = ctx.db;
-
-  const errors: ApiError[] = [];
-  let accountAlreadyExists = false;
-  if (input.email !== undefined && o.account.uniqueEmail && (await emailIsTaken(db, input.email))) {
-    if (hidesTakenEmail(o)) accountAlreadyExists = true;
-    else errors.push(apiError("email_taken", messages.email_taken, "email"));
-  }
-  if (input.username !== undefined) errors.push(...(await usernameErrors(db, o, input.username)));
-  if (input.password !== undefined) {
-    errors.push(
-      ...(await passwordErrors(
-        o,
-        input.password,
-        { username: input.username, email: input.email },
-        "password",
-        ctx.rt.logger,
-      )),
-    );
-  }
-  if (errors.length > 0) return badRequest(sortByField(errors, o.account.signupFields));
+  const { errors, accountAlreadyExists } = await fieldErrors(ctx, input);
+  if (errors.length > 0) return badRequest(errors);
 
   const passwordHash = input.password !== undefined ? await ctx.rt.hasher.hash(input.password) : null;
   const username =
     input.username !== undefined
       ? storedUsername(o, input.username)
-      : await generateUsername(db, o, input.email);
+      : await generateUsername(ctx.rt.users, o, input.email);
   if (accountAlreadyExists) return startDecoyVerification(ctx, input.email!);
-  const now = ctx.now();
-  let userId: number;
-  try {
-    userId = await db.transaction().execute(async (trx) => {
-      const user = await trx
-        .insertInto("user")
-        .values({
-          username,
-          username_lower: username.toLowerCase(),
-          password: passwordHash,
-          date_joined: now,
-          last_login: null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      if (input.email !== undefined) {
-        await trx
-          .insertInto("email_address")
-          .values({
-            user_id: user.id,
-            email: input.email,
-            email_lower: input.email,
-            verified: 0,
-            is_primary: 1,
-          })
-          .execute();
-      }
-      return user.id;
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
+  const created = await ctx.rt.users.create({
+    username,
+    password: passwordHash,
+    ...(input.email !== undefined ? { email: { address: input.email, verified: false } } : {}),
+    now: ctx.now(),
+  });
+  if ("conflict" in created) {
     // Lost a race with a concurrent signup: answer as if the earlier check had seen it.
-    if (input.username !== undefined && (await usernameIsTaken(db, username))) {
-      return badRequest([apiError("username_taken", messages.username_taken, "username")]);
-    }
+    if (created.conflict === "username") return ctx.invalid("username_taken", "username");
     if (input.email !== undefined && hidesTakenEmail(o)) return startDecoyVerification(ctx, input.email);
-    return badRequest([apiError("email_taken", messages.email_taken, "email")]);
+    return ctx.invalid("email_taken", "email");
   }
-  const user = (await findUserById(db, userId))!;
+  const user = (await ctx.rt.users.findById(created.id))!;
   return beginLogin(ctx, user, null, { signup: true, ...(input.email ? { email: input.email } : {}) });
 }
 
@@ -111,7 +115,10 @@ function sortByField(errors: ApiError[], signupFields: readonly string[]): ApiEr
     const name = f.replace("*", "");
     return name === "password1" ? "password" : name;
   });
-  const rank = (e: ApiError) => (e.param === undefined ? order.length : order.indexOf(e.param));
+  const rank = (e: ApiError) => {
+    const i = e.param === undefined ? -1 : order.indexOf(e.param);
+    return i === -1 ? order.length : i;
+  };
   return errors
     .map((e, i) => ({ e, i }))
     .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)

@@ -122,10 +122,20 @@ describe("PasswordHasher", () => {
     expect(eventLoopTurned).toBe(true);
   });
 
-  it("verifyDummy always resolves and costs about as much as a real verify", async () => {
+  it("verifyDummy always resolves", async () => {
+    await expect(hasher.verifyDummy("whatever")).resolves.toBeUndefined();
+  });
+});
+
+/**
+ * Ratios of medians over a few runs: on a machine busy with other work they can still fail by
+ * chance, so they run only when LATCHKEY_TIMING_TESTS is set.
+ */
+describe.runIf(process.env.LATCHKEY_TIMING_TESTS)("PasswordHasher timing", () => {
+  it("verifyDummy costs about as much as a real verify", async () => {
     const timed = new PasswordHasher();
     const hash = await timed.hash("correct horse battery staple");
-    await expect(timed.verifyDummy("whatever")).resolves.toBeUndefined(); // computes the dummy hash
+    await timed.verifyDummy("warm up"); // computes the dummy hash
     await timed.verify(hash, "warm up");
 
     const real: number[] = [];

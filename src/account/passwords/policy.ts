@@ -1,28 +1,34 @@
-import { type ApiError, apiError } from "../../core/errors.js";
+import type { ApiError, Messages } from "../../core/errors.js";
+import { apiError } from "../../core/errors.js";
 import type { ResolvedOptions } from "../../options/schema.js";
 import { type BreachLookupLogger, isBreachedPassword } from "./breached.js";
 import { validatePassword } from "./validators.js";
 
-const BREACHED_MESSAGE = "This password has appeared in a data breach and cannot be used.";
+/** What the policy reads: the options, the message table, and where failed lookups are logged. */
+export interface PasswordPolicyDeps {
+  options: ResolvedOptions;
+  messages: Messages;
+  logger: BreachLookupLogger;
+}
 
 /**
  * The password policy's problems as envelope errors on `param`: Django's validators in their
  * order, then the breached-password lookup when `password.breached` is on (a lookup that fails
- * lets the password through and warns on `logger`).
+ * lets the password through and warns on the logger).
  */
 export async function passwordErrors(
-  o: ResolvedOptions,
+  deps: PasswordPolicyDeps,
   password: string,
   user: { username?: string | null; email?: string | null },
   param: string,
-  logger: BreachLookupLogger,
 ): Promise<ApiError[]> {
+  const o = deps.options;
   const breached = o.password.breached;
   const [problems, isBreached] = await Promise.all([
-    validatePassword(password, o.password, user),
-    breached.enabled && isBreachedPassword(password, breached, logger),
+    validatePassword(password, o.password, user, deps.messages),
+    breached.enabled && isBreachedPassword(password, breached, deps.logger),
   ]);
-  const errors = problems.map((p) => apiError(p.code, p.message, param));
-  if (isBreached) errors.push(apiError("password_breached", BREACHED_MESSAGE, param));
+  const errors: ApiError[] = problems.map((p) => ({ message: p.message, code: p.code, param }));
+  if (isBreached) errors.push(apiError(deps.messages, "password_breached", param));
   return errors;
 }

@@ -1,7 +1,9 @@
+import { formatMessage } from "../../core/errors.js";
+import { accountMessages } from "../messages.js";
 import { isCommonPassword } from "./common.js";
 
 /**
- * Django's default AUTH_PASSWORD_VALIDATORS (django/contrib/auth/password_validation.py), which is
+ * Django's default AUTH_PASSWORD_VALIDATORS, which is
  * what allauth reports through its password error codes.
  */
 export interface PasswordPolicy {
@@ -27,6 +29,16 @@ export interface PasswordProblem {
   message: string;
 }
 
+/** The messages the validators use (the account area's, unless translated). */
+export type PasswordMessages = Pick<
+  typeof accountMessages,
+  | "password_too_similar"
+  | "password_too_short"
+  | "password_too_short.one"
+  | "password_too_common"
+  | "password_entirely_numeric"
+>;
+
 /** The user attributes compared for similarity, in Django's order, with the verbose names of its User model. */
 const SIMILARITY_ATTRIBUTES = [
   { key: "username", verboseName: "username" },
@@ -41,6 +53,7 @@ export async function validatePassword(
   password: string,
   policy: PasswordPolicy,
   user: { username?: string | null; email?: string | null },
+  messages: { readonly [K in keyof PasswordMessages]: string } = accountMessages,
 ): Promise<PasswordProblem[]> {
   const problems: PasswordProblem[] = [];
 
@@ -49,25 +62,27 @@ export async function validatePassword(
     if (attribute !== undefined) {
       problems.push({
         code: "password_too_similar",
-        message: `The password is too similar to the ${attribute}.`,
+        message: formatMessage(messages.password_too_similar, { attribute }),
       });
     }
   }
 
   if (codePointLength(password) < policy.minLength) {
-    const unit = policy.minLength === 1 ? "character" : "characters";
     problems.push({
       code: "password_too_short",
-      message: `This password is too short. It must contain at least ${policy.minLength} ${unit}.`,
+      message:
+        policy.minLength === 1
+          ? messages["password_too_short.one"]
+          : formatMessage(messages.password_too_short, { min: policy.minLength }),
     });
   }
 
   if (policy.commonPasswords && (await isCommonPassword(password))) {
-    problems.push({ code: "password_too_common", message: "This password is too common." });
+    problems.push({ code: "password_too_common", message: messages.password_too_common });
   }
 
   if (policy.numeric && isPythonDigitString(password)) {
-    problems.push({ code: "password_entirely_numeric", message: "This password is entirely numeric." });
+    problems.push({ code: "password_entirely_numeric", message: messages.password_entirely_numeric });
   }
 
   return problems;

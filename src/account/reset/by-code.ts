@@ -1,7 +1,7 @@
-import type { Context } from "../../http/context.js";
+import type { Context } from "../../base/context.js";
 import { SessionKey } from "../../sessions/keys.js";
+import type { UserRecord } from "../../store/users.js";
 import { CodeVerification } from "../code-verification.js";
-import type { UserRecord } from "../users.js";
 
 /**
  * A password reset by code (allauth `PasswordResetVerificationProcess`). The session names the

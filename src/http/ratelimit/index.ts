@@ -1,16 +1,18 @@
 export {
+  type RateLimitDefaults,
   RateLimiter,
   type RateLimiterOptions,
   type RateLimitOverrides,
   type RateLimitSubject,
 } from "./limiter.js";
 export {
+  checkRateLimitOptions,
   DEFAULT_RATE_LIMITS,
-  isRateLimitAction,
   parseRateSpec,
   RATE_LIMIT_ACTIONS,
   type RateKeyType,
   type RateLimitAction,
+  type RateLimitCatalog,
   type RateRule,
 } from "./spec.js";
 export { DEFAULT_POSTGRES_TABLE, DEFAULT_REDIS_KEY_PREFIX, type RateLimitStore } from "./stores.js";

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import {
   DEFAULT_RATE_LIMITS,
-  isRateLimitAction,
   parseRateSpec,
   type RateKeyType,
   type RateLimitAction,
@@ -30,6 +29,9 @@ export interface RuleSelection {
 
 export type RateLimitOverrides = Partial<Record<RateLimitAction, string | false>>;
 
+/** Every action with its default rules (allauth's ACCOUNT_RATE_LIMITS and the areas' own). */
+export type RateLimitDefaults = Readonly<Record<string, string | false>>;
+
 export interface RateLimiterOptions {
   /**
    * Told about store failures (unreachable Redis, PostgreSQL errors, timeouts), at most once every
@@ -38,6 +40,8 @@ export interface RateLimiterOptions {
   onError?: (err: unknown) => void;
   /** A store call that takes longer counts as failed (and the request is allowed). Default 2000 ms. */
   timeoutMs?: number;
+  /** The actions and their default rules; default: DEFAULT_RATE_LIMITS. */
+  defaults?: RateLimitDefaults;
 }
 
 interface Counter {
@@ -85,7 +89,7 @@ export class RateLimiter {
   ): Promise<RateLimiter> {
     const reportError = throttle(options.onError ?? defaultOnError, ERROR_REPORT_INTERVAL_MS);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const rulesByAction = resolveRules(limits);
+    const rulesByAction = resolveRules(limits, options.defaults ?? DEFAULT_RATE_LIMITS);
     if (rulesByAction.size === 0) return new RateLimiter(new Map(), null, reportError, timeoutMs);
 
     const counterStore = await openCounterStore(store, { reportError, commandTimeoutMs: timeoutMs });
@@ -199,15 +203,18 @@ export class RateLimiter {
   }
 }
 
-function resolveRules(limits: false | RateLimitOverrides): Map<RateLimitAction, RateRule[]> {
+function resolveRules(
+  limits: false | RateLimitOverrides,
+  defaults: RateLimitDefaults,
+): Map<RateLimitAction, RateRule[]> {
   const resolved = new Map<RateLimitAction, RateRule[]>();
   if (limits === false) return resolved;
   for (const action of Object.keys(limits)) {
-    if (!isRateLimitAction(action)) {
+    if (!Object.hasOwn(defaults, action)) {
       throw new Error(`Unknown rate limit action ${JSON.stringify(action)}`);
     }
   }
-  for (const [action, defaultSpec] of Object.entries(DEFAULT_RATE_LIMITS) as [RateLimitAction, string][]) {
+  for (const [action, defaultSpec] of Object.entries(defaults) as [RateLimitAction, string | false][]) {
     const override = limits[action];
     const spec = override === undefined ? defaultSpec : override;
     if (spec === false) continue;

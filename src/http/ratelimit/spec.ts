@@ -1,23 +1,10 @@
-/**
- * allauth's rate-limit configuration: the actions, their defaults, and the rate syntax
- * (`allauth/core/internal/ratelimit.py`, `ACCOUNT_RATE_LIMITS`).
- */
+import { OptionsError } from "../../options/resolve.js";
+import type { ResolvedOptions } from "../../options/schema.js";
 
-export type RateLimitAction =
-  | "login"
-  | "login_failed"
-  | "signup"
-  | "reset_password"
-  | "reset_password_from_key"
-  | "change_password"
-  | "manage_email"
-  | "change_phone"
-  | "reauthenticate"
-  | "request_login_code"
-  | "confirm_email"
-  | "verify_phone"
-  | "confirm_code"
-  | "login_failed_account";
+/**
+ * allauth's rate-limit configuration (its ACCOUNT_RATE_LIMITS setting): the actions, their
+ * defaults, and the rate syntax.
+ */
 
 export type RateKeyType = "ip" | "user" | "key";
 
@@ -33,7 +20,7 @@ export interface RateRule {
  * In email-verification-by-code mode allauth uses `1/10s/key` for `confirm_email`: the caller
  * overrides it, since that depends on other options.
  */
-export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitAction, string>> = Object.freeze({
+export const DEFAULT_RATE_LIMITS = Object.freeze({
   login: "30/m/ip",
   login_failed: "10/m/ip,5/300s/key",
   signup: "20/m/ip",
@@ -50,15 +37,19 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitAction, string>> = Ob
   confirm_code: "20/m/ip",
   // Latchkey's own: failed logins of one account from anywhere, cleared by its next success.
   login_failed_account: "100/d/key",
-});
+} as const);
+
+/**
+ * Every rate-limit action. An area with actions of its own adds them by declaration merging and
+ * lists their defaults in Area.rateLimits.
+ */
+export interface RateLimitCatalog extends Record<keyof typeof DEFAULT_RATE_LIMITS, string> {}
+
+export type RateLimitAction = keyof RateLimitCatalog & string;
 
 export const RATE_LIMIT_ACTIONS: readonly RateLimitAction[] = Object.freeze(
   Object.keys(DEFAULT_RATE_LIMITS) as RateLimitAction[],
 );
-
-export function isRateLimitAction(value: string): value is RateLimitAction {
-  return Object.hasOwn(DEFAULT_RATE_LIMITS, value);
-}
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const AMOUNT = /^\d+$/;
@@ -114,4 +105,20 @@ function parseRate(rate: string, spec: string): RateRule {
     throw invalidSpec(spec, `unknown key type ${JSON.stringify(keyType)} (expected ip, user or key)`);
   }
   return { points, durationSeconds, keyType };
+}
+
+/**
+ * The check of `rateLimits.actions`: every rule well-formed, so a typo fails at start (and in
+ * `latchkey check`), naming the option. (An unknown action is already an unknown option.)
+ */
+export function checkRateLimitOptions(o: ResolvedOptions): void {
+  if (o.rateLimits === false) return;
+  for (const [action, spec] of Object.entries(o.rateLimits.actions)) {
+    if (spec === undefined || spec === false) continue;
+    try {
+      parseRateSpec(spec);
+    } catch (err) {
+      throw new OptionsError(`rateLimits.actions.${action}`, (err as Error).message);
+    }
+  }
 }

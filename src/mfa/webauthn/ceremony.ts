@@ -10,10 +10,10 @@ import {
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
 import { countLoginAttempt, loginAttemptSucceeded } from "../../account/flows/login-attempts.js";
-import { serializeUser, type UserRecord } from "../../account/users.js";
-import type { Context } from "../../http/context.js";
+import type { Context } from "../../base/context.js";
 import { SessionKey } from "../../sessions/keys.js";
 import { SHORT_LIFE, type ShortLife } from "../../sessions/store.js";
+import { toWireUser, type UserRecord } from "../../store/users.js";
 import { listWebAuthn, recordUse, type WebAuthnAuthenticator, type WebAuthnData } from "./records.js";
 
 /**
@@ -106,13 +106,13 @@ export async function creationOptions(
   passwordless: boolean,
 ): Promise<CreationOptions> {
   const rp = relyingParty(ctx);
-  const existing = await listWebAuthn(ctx.db, user.id);
+  const existing = await listWebAuthn(ctx.rt.authenticators, user.id);
   const requirement = passwordless ? "required" : "discouraged";
   const publicKey = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
     userName: user.email ?? user.username ?? String(user.id),
-    userDisplayName: serializeUser(user).display,
+    userDisplayName: toWireUser(user).display,
     // allauth: user.id is the user's pk as a string, utf-8 (it comes back as userHandle).
     userID: new TextEncoder().encode(String(user.id)),
     timeout: CEREMONY_TIMEOUT_MS,
@@ -135,7 +135,7 @@ export async function requestOptions(
   userId: number | null,
 ): Promise<RequestOptions> {
   const rp = relyingParty(ctx);
-  const existing = userId === null ? [] : await listWebAuthn(ctx.db, userId);
+  const existing = userId === null ? [] : await listWebAuthn(ctx.rt.authenticators, userId);
   const publicKey = await generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: existing.map((a) => ({
@@ -205,7 +205,7 @@ export async function verifyRegistration(
     return null;
   }
   const id = info.credential.id;
-  const existing = await listWebAuthn(ctx.db, userId);
+  const existing = await listWebAuthn(ctx.rt.authenticators, userId);
   if (existing.some((a) => a.data.credential_id === id)) return null;
   const extensions = isRecord(credential.clientExtensionResults) ? credential.clientExtensionResults : {};
   const rk = isRecord(extensions.credProps) ? extensions.credProps.rk : undefined;
@@ -256,7 +256,7 @@ export async function verifyAssertion(
   if (!isRecord(credential) || !isRecord(credential.response)) return incorrect;
   const owner = userId ?? userFromHandle(credential.response.userHandle);
   if (owner === null) return incorrect;
-  const authenticator = (await listWebAuthn(ctx.db, owner)).find(
+  const authenticator = (await listWebAuthn(ctx.rt.authenticators, owner)).find(
     (a) => a.data.credential_id === credential.id && credential.id === credential.rawId,
   );
   if (purpose === "login" && !authenticator) return incorrect;
@@ -286,7 +286,7 @@ export async function verifyAssertion(
     return incorrect;
   }
   const recorded = await recordUse(
-    ctx.db,
+    ctx.rt.authenticators,
     authenticator,
     { counter: info.newCounter, backedUp: info.credentialBackedUp },
     ctx.now(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { signupInput } from "../../account/inputs.js";
-import { field } from "../../core/input.js";
+import { failsWith, field } from "../../core/input.js";
 import type { ResolvedOptions } from "../../options/schema.js";
 
 /**
@@ -21,12 +21,12 @@ export const credentialField = z.unknown().transform((value, ctx) => {
     try {
       parsed = JSON.parse(value) as unknown;
     } catch {
-      ctx.addIssue({ code: "custom", message: "Enter a valid JSON.", params: { code: "invalid" } });
+      ctx.addIssue({ code: "custom", ...failsWith("invalid.json") });
       return z.NEVER;
     }
   }
   if (isEmpty(parsed)) {
-    ctx.addIssue({ code: "custom", message: "This field is required.", params: { code: "required" } });
+    ctx.addIssue({ code: "custom", ...failsWith("required") });
     return z.NEVER;
   }
   return parsed;
@@ -40,8 +40,6 @@ export type CredentialInput = z.infer<typeof CredentialInput>;
 export const AddWebAuthnInput = z.object({ name: field.optionalText(100), credential: credentialField });
 export type AddWebAuthnInput = z.infer<typeof AddWebAuthnInput>;
 
-const invalidChoice = "Select a valid choice. That choice is not one of the available choices.";
-
 /** A primary key as Django's ModelChoiceField takes it: an integer, or a string of one. */
 function toPk(value: unknown): number | null {
   if (typeof value === "number" && Number.isSafeInteger(value)) return value;
@@ -53,12 +51,12 @@ function toPk(value: unknown): number | null {
 export const UpdateWebAuthnInput = z.object({
   id: z.unknown().transform((value, ctx) => {
     if (value === undefined || value === null || value === "") {
-      ctx.addIssue({ code: "custom", message: "This field is required.", params: { code: "required" } });
+      ctx.addIssue({ code: "custom", ...failsWith("required") });
       return z.NEVER;
     }
     const pk = toPk(value);
     if (pk === null) {
-      ctx.addIssue({ code: "custom", message: invalidChoice, params: { code: "invalid_choice" } });
+      ctx.addIssue({ code: "custom", ...failsWith("invalid_choice.unnamed") });
       return z.NEVER;
     }
     return pk;
@@ -71,11 +69,11 @@ export type UpdateWebAuthnInput = z.infer<typeof UpdateWebAuthnInput>;
 export const DeleteWebAuthnInput = z.object({
   authenticators: z.unknown().transform((value, ctx) => {
     if (isEmpty(value)) {
-      ctx.addIssue({ code: "custom", message: "This field is required.", params: { code: "required" } });
+      ctx.addIssue({ code: "custom", ...failsWith("required") });
       return z.NEVER;
     }
     if (!Array.isArray(value)) {
-      ctx.addIssue({ code: "custom", message: "Enter a list of values.", params: { code: "invalid_list" } });
+      ctx.addIssue({ code: "custom", ...failsWith("invalid_list") });
       return z.NEVER;
     }
     const pks: number[] = [];
@@ -84,8 +82,7 @@ export const DeleteWebAuthnInput = z.object({
       if (pk === null) {
         ctx.addIssue({
           code: "custom",
-          message: `“${typeof item === "string" ? item : JSON.stringify(item)}” is not a valid value.`,
-          params: { code: "invalid_pk_value" },
+          ...failsWith("invalid_pk_value", { value: typeof item === "string" ? item : JSON.stringify(item) }),
         });
         return z.NEVER;
       }

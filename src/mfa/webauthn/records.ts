@@ -1,7 +1,5 @@
-import type { Kysely } from "kysely";
 import { AuthenticatorType } from "../../core/enums.js";
-import type { AuthenticatorTable, Database } from "../../store/tables.js";
-import { deleteDanglingRecoveryCodes } from "../authenticators.js";
+import type { AuthenticatorRow, Authenticators } from "../../store/authenticators.js";
 
 /**
  * What an `authenticator` row of type "webauthn" keeps in its `data` JSON. Everything needed to
@@ -38,7 +36,7 @@ export interface WebAuthnAuthenticator {
   lastUsedAt: number | null;
 }
 
-/** The wire object (ALLAUTH-BEHAVIOUR §4.3): `is_passwordless` only when known; times are float epoch seconds. */
+/** The wire object: `is_passwordless` only when known (from credProps); times are float epoch seconds. */
 export interface WebAuthnAuthenticatorResponse {
   type: "webauthn";
   created_at: number;
@@ -80,9 +78,7 @@ function parseData(raw: string): WebAuthnData {
   };
 }
 
-function toAuthenticator(
-  row: Pick<AuthenticatorTable, "data" | "created_at" | "last_used_at" | "user_id"> & { id: number },
-): WebAuthnAuthenticator {
+function toAuthenticator(row: AuthenticatorRow): WebAuthnAuthenticator {
   return {
     id: row.id,
     userId: row.user_id,
@@ -94,15 +90,8 @@ function toAuthenticator(
 }
 
 /** A user's WebAuthn authenticators, oldest first. */
-export async function listWebAuthn(db: Kysely<Database>, userId: number): Promise<WebAuthnAuthenticator[]> {
-  const rows = await db
-    .selectFrom("authenticator")
-    .select(["id", "user_id", "data", "created_at", "last_used_at"])
-    .where("user_id", "=", userId)
-    .where("type", "=", AuthenticatorType.WEBAUTHN)
-    .orderBy("id")
-    .execute();
-  return rows.map(toAuthenticator);
+export async function listWebAuthn(store: Authenticators, userId: number): Promise<WebAuthnAuthenticator[]> {
+  return (await store.list(userId, AuthenticatorType.WEBAUTHN)).map(toAuthenticator);
 }
 
 /** allauth's default names: "Master key", "Backup key", then "Key nr. N". */
@@ -113,24 +102,15 @@ export function defaultName(existing: number): string {
 }
 
 export async function insertWebAuthn(
-  db: Kysely<Database>,
+  store: Authenticators,
   userId: number,
   data: WebAuthnData,
   now: number,
 ): Promise<WebAuthnAuthenticator> {
-  const raw = JSON.stringify(data);
-  const row = await db
-    .insertInto("authenticator")
-    .values({
-      user_id: userId,
-      type: AuthenticatorType.WEBAUTHN,
-      data: raw,
-      created_at: now,
-      last_used_at: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return { id: row.id, userId, data, raw, createdAt: now, lastUsedAt: null };
+  const row = await store.insert(userId, AuthenticatorType.WEBAUTHN, data, now);
+  // A user may have any number of credentials: only the one-per-user types can conflict.
+  if (!row) throw new Error("a WebAuthn credential could not be stored");
+  return toAuthenticator(row);
 }
 
 /**
@@ -138,25 +118,19 @@ export async function insertWebAuthn(
  * JSON, so two concurrent requests replaying one assertion cannot both pass: false means another
  * request changed the row first.
  */
-export async function recordUse(
-  db: Kysely<Database>,
+export function recordUse(
+  store: Authenticators,
   authenticator: WebAuthnAuthenticator,
   changes: { counter: number; backedUp: boolean },
   now: number,
 ): Promise<boolean> {
   const data: WebAuthnData = { ...authenticator.data, counter: changes.counter, backed_up: changes.backedUp };
-  const result = await db
-    .updateTable("authenticator")
-    .set({ data: JSON.stringify(data), last_used_at: now })
-    .where("id", "=", authenticator.id)
-    .where("data", "=", authenticator.raw)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return store.swapData({ id: authenticator.id, data: authenticator.raw }, data, now);
 }
 
 /** Renames an authenticator; null when it no longer exists. */
 export async function renameWebAuthn(
-  db: Kysely<Database>,
+  store: Authenticators,
   authenticator: WebAuthnAuthenticator,
   name: string,
 ): Promise<WebAuthnAuthenticator | null> {
@@ -164,15 +138,10 @@ export async function renameWebAuthn(
   let current: WebAuthnAuthenticator | undefined = authenticator;
   while (current) {
     const data: WebAuthnData = { ...current.data, name };
-    const raw = JSON.stringify(data);
-    const result = await db
-      .updateTable("authenticator")
-      .set({ data: raw })
-      .where("id", "=", current.id)
-      .where("data", "=", current.raw)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) return { ...current, data, raw };
-    current = (await listWebAuthn(db, current.userId)).find((a) => a.id === authenticator.id);
+    if (await store.swapData({ id: current.id, data: current.raw }, data)) {
+      return { ...current, data, raw: JSON.stringify(data) };
+    }
+    current = (await listWebAuthn(store, current.userId)).find((a) => a.id === authenticator.id);
   }
   return null;
 }
@@ -181,14 +150,6 @@ export async function renameWebAuthn(
  * Deletes some of a user's WebAuthn authenticators, then the recovery codes if nothing else is
  * left for them to back up (allauth `delete_and_cleanup`).
  */
-export async function deleteWebAuthn(db: Kysely<Database>, userId: number, ids: number[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .deleteFrom("authenticator")
-      .where("user_id", "=", userId)
-      .where("type", "=", AuthenticatorType.WEBAUTHN)
-      .where("id", "in", ids)
-      .execute();
-    await deleteDanglingRecoveryCodes(trx, userId);
-  });
+export function deleteWebAuthn(store: Authenticators, userId: number, ids: number[]): Promise<void> {
+  return store.remove(userId, { type: AuthenticatorType.WEBAUTHN, ids });
 }

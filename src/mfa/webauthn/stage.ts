@@ -1,4 +1,4 @@
-import type { Stage } from "../../account/stages.js";
+import type { Stage } from "../../base/context.js";
 import { Flow } from "../../core/enums.js";
 import type { PendingLogin } from "../../sessions/session.js";
 

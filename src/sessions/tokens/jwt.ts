@@ -1,11 +1,17 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
-import { type JSONWebKeySet, type JWK, type JWTPayload, jwtVerify, SignJWT } from "jose";
-import type { Context } from "../../http/context.js";
+import { createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
+import {
+  calculateJwkThumbprint,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 import { OptionsError } from "../../options/resolve.js";
 import type { ResolvedOptions } from "../../options/schema.js";
-import type { Runtime } from "../../runtime.js";
 import { SessionKey } from "../keys.js";
 import type { Session } from "../session.js";
+import type { TokenStrategyDeps } from "./strategy.js";
 import {
   type AccessTokenClaims,
   authorizationCredential,
@@ -32,7 +38,7 @@ interface SigningKeys {
   signingKey: KeyObject | Uint8Array;
   verifyingKey: KeyObject | Uint8Array;
   /** RFC 7638 thumbprint of the public key; null for HS256 (allauth sends no kid then). */
-  kid: string | null;
+  kid: Promise<string> | null;
   /** The public key as published in the JWKS; null for HS256. */
   publicJwk: JWK | null;
 }
@@ -56,12 +62,14 @@ const ID = /^[1-9][0-9]{0,14}$/;
  * token that comes back was stolen, or the client's copy was: either way the family is no longer
  * the client's alone, so its session ends (refresh-token reuse detection).
  */
-export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
+export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): TokenStrategy {
   const jwt = o.tokens.jwt;
   const keys = loadKeys(jwt);
-  const jwks: JSONWebKeySet = {
-    keys: keys.publicJwk ? [{ ...keys.publicJwk, kid: keys.kid!, alg: keys.algorithm, use: "sig" }] : [],
-  };
+  const jwks: Promise<JSONWebKeySet> = (async () => ({
+    keys: keys.publicJwk
+      ? [{ ...keys.publicJwk, kid: await keys.kid!, alg: keys.algorithm, use: "sig" }]
+      : [],
+  }))();
 
   async function sign(
     use: TokenUse,
@@ -82,7 +90,7 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
       sub: String(userId),
     };
     const token = await new SignJWT(payload)
-      .setProtectedHeader({ alg: keys.algorithm, typ: "JWT", ...(keys.kid ? { kid: keys.kid } : {}) })
+      .setProtectedHeader({ alg: keys.algorithm, typ: "JWT", ...(keys.kid ? { kid: await keys.kid } : {}) })
       .sign(keys.signingKey);
     return { token, jti, exp };
   }
@@ -111,12 +119,12 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
     };
   }
 
-  async function verifyAccessToken(token: string, rt: Runtime): Promise<VerifiedAccessToken | null> {
-    const now = rt.now();
+  async function verifyAccessToken(token: string): Promise<VerifiedAccessToken | null> {
+    const now = deps.now();
     const decoded = await decode(token, "access", now);
     if (!decoded) return null;
     // Stateful validation costs one read; stateless validation none (allauth: 1 vs 0 queries).
-    if (jwt.statefulValidation && (await rt.sessions.liveUserId(decoded.rowId, now)) !== decoded.userId) {
+    if (jwt.statefulValidation && (await deps.sessions.liveUserId(decoded.rowId, now)) !== decoded.userId) {
       return null;
     }
     return {
@@ -127,7 +135,7 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
   }
 
   return {
-    async lookup(request, rt) {
+    async lookup(request) {
       // allauth's order: an X-Session-Token wins; the access token is read only without one.
       const sessionToken = request.headers.get("x-session-token");
       if (sessionToken) return { kind: "token", token: sessionToken };
@@ -136,15 +144,12 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
         jwt.authorizationHeaderScheme,
       );
       if (credential === null) return { kind: "none" };
-      const verified = await verifyAccessToken(credential, rt);
+      const verified = await verifyAccessToken(credential);
       return verified ? { kind: "row", rowId: verified.sessionId } : { kind: "invalid" };
     },
 
-    async issue(ctx: Context) {
-      const session = ctx.session;
-      const user = ctx.user;
-      if (!user || session.rowId === null) return {};
-      const now = ctx.now();
+    async issue({ session, user, now }) {
+      if (session.rowId === null) return {};
       const access = await sign("access", user.id, session.rowId, now);
       const refresh = await sign("refresh", user.id, session.rowId, now);
       const allowList = liveJtis(session, SessionKey.REFRESH_TOKENS, now);
@@ -153,16 +158,15 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
       return { access_token: access.token, refresh_token: refresh.token };
     },
 
-    async refresh(ctx: Context, refreshToken: string): Promise<RefreshedTokens | null> {
-      const rt = ctx.rt;
-      const now = ctx.now();
+    async refresh(refreshToken: string): Promise<RefreshedTokens | null> {
+      const now = deps.now();
       const decoded = await decode(refreshToken, "refresh", now);
       if (!decoded) return null;
       // Read, check, write only if unchanged; a lost race re-reads, so of two refreshes of one
       // token that arrive together only one rotates it and the other is a reuse.
       for (let attempt = 0; attempt < 3; attempt++) {
         // The token's own session, loaded apart from the request's: the pipeline never writes it back.
-        const loaded = await rt.sessions.loadByRow(decoded.rowId, now);
+        const loaded = await deps.sessions.loadByRow(decoded.rowId, now);
         if (!loaded?.user || loaded.user.id !== decoded.userId) return null;
         const session = loaded.session;
         const stored = JSON.stringify(session.data);
@@ -171,8 +175,8 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
         const jti = decoded.claims.jti;
         if (!Object.hasOwn(allowList, jti)) {
           if (Object.hasOwn(rotated, jti)) {
-            await rt.sessions.deleteRowsForUser(decoded.userId, [decoded.rowId]);
-            rt.logger.warn(
+            await deps.sessions.deleteRowsForUser(decoded.userId, [decoded.rowId]);
+            deps.logger.warn(
               { userId: decoded.userId, sessionId: decoded.rowId },
               "a rotated-out refresh token was used again: its session is ended",
             );
@@ -190,7 +194,8 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
         }
         session.data[SessionKey.REFRESH_TOKENS] = allowList;
         const updated = JSON.stringify(session.data);
-        if (updated !== stored && !(await rt.sessions.replaceData(decoded.rowId, stored, updated))) continue;
+        if (updated !== stored && !(await deps.sessions.replaceData(decoded.rowId, stored, updated)))
+          continue;
         const access = await sign("access", decoded.userId, decoded.rowId, now);
         return next
           ? { access_token: access.token, refresh_token: next.token }
@@ -201,9 +206,7 @@ export function createJwtStrategy(o: ResolvedOptions): TokenStrategy {
 
     verifyAccessToken,
 
-    async jwks() {
-      return jwks;
-    },
+    jwks: () => jwks,
   };
 }
 
@@ -260,20 +263,7 @@ function loadKeys(jwt: JwtOptions): SigningKeys {
     algorithm,
     signingKey: privateKey,
     verifyingKey: publicKey,
-    kid: thumbprint(publicJwk),
+    kid: calculateJwkThumbprint(publicJwk, "sha256"),
     publicJwk,
   };
-}
-
-/** RFC 7638 JWK thumbprint (SHA-256): the required members, sorted, as compact JSON. */
-export function thumbprint(jwk: JWK): string {
-  const required: Record<string, readonly string[]> = {
-    RSA: ["e", "kty", "n"],
-    EC: ["crv", "kty", "x", "y"],
-    OKP: ["crv", "kty", "x"],
-  };
-  const members = required[jwk.kty ?? ""];
-  if (!members) throw new Error(`no thumbprint for key type ${String(jwk.kty)}`);
-  const canonical = `{${members.map((m) => `${JSON.stringify(m)}:${JSON.stringify((jwk as Record<string, unknown>)[m])}`).join(",")}}`;
-  return createHash("sha256").update(canonical).digest("base64url");
 }

@@ -1,7 +1,9 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
-import type { Context } from "../../http/context.js";
+import type { Logger } from "pino";
 import type { ApiRequest } from "../../http/exchange.js";
-import type { Runtime } from "../../runtime.js";
+import type { UserRecord } from "../../store/users.js";
+import type { Session } from "../session.js";
+import type { SessionStore } from "../store.js";
 
 /** How an app request names its session. */
 export type SessionLookup =
@@ -41,22 +43,30 @@ export interface RefreshedTokens {
   refresh_token?: string;
 }
 
+/** What a strategy works with, given when it is created. */
+export interface TokenStrategyDeps {
+  sessions: SessionStore;
+  logger: Logger;
+  /** Epoch ms. */
+  now(): number;
+}
+
 /**
  * HEADLESS_TOKEN_STRATEGY: how app clients authenticate and what they are handed when they log in.
  * The session strategy is the default; the JWT strategy adds access and refresh tokens.
  */
 export interface TokenStrategy {
   /** Finds the app request's session credentials. */
-  lookup(request: ApiRequest, rt: Runtime): Promise<SessionLookup>;
+  lookup(request: ApiRequest): Promise<SessionLookup>;
   /**
    * Extra `meta` for an app response that made the caller authenticated (login, 2FA, signup…).
    * Runs after the session is saved, so the session row exists.
    */
-  issue?(ctx: Context): Promise<Record<string, unknown>>;
+  issue?(grant: { session: Session; user: UserRecord; now: number }): Promise<Record<string, unknown>>;
   /** POST /tokens/refresh: new tokens for a valid refresh token, or null (a bare 400). */
-  refresh?(ctx: Context, refreshToken: string): Promise<RefreshedTokens | null>;
+  refresh?(refreshToken: string): Promise<RefreshedTokens | null>;
   /** Verifies an access token for your own API; honours stateful validation. */
-  verifyAccessToken?(token: string, rt: Runtime): Promise<VerifiedAccessToken | null>;
+  verifyAccessToken?(token: string): Promise<VerifiedAccessToken | null>;
   /** The public keys that verify issued access tokens (empty for HS256). */
   jwks?(): Promise<JSONWebKeySet>;
 }

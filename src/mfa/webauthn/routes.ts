@@ -1,6 +1,5 @@
-import type { Area } from "../../area.js";
-import { AuthenticatorType } from "../../core/enums.js";
-import { type Route, route } from "../../http/route.js";
+import { authenticated, pendingStage, type Route, route } from "../../base/route.js";
+import { Flow } from "../../core/enums.js";
 import type { ResolvedOptions } from "../../options/schema.js";
 import {
   addAuthenticator,
@@ -24,22 +23,24 @@ import {
   passkeySignupInput,
   UpdateWebAuthnInput,
 } from "./inputs.js";
-import { passkeySignupStage } from "./stage.js";
 
-/** allauth `headless/mfa/urls.py`, WebAuthn part: present with "webauthn" in mfa.supportedTypes. */
-function webauthnRoutes(o: ResolvedOptions): Route[] {
-  if (!o.mfa.enabled || !o.mfa.supportedTypes.includes(AuthenticatorType.WEBAUTHN)) return [];
+/** The WebAuthn endpoints: present with "webauthn" in mfa.supportedTypes. */
+export function webauthnRoutes(o: ResolvedOptions): Route[] {
+  const secondFactor = pendingStage(Flow.MFA_AUTHENTICATE, "unauthenticated");
+  const passkeySignup = pendingStage(Flow.MFA_SIGNUP_WEBAUTHN, "conflict");
   const routes: Route[] = [
     route({
       method: "GET",
       path: "/account/authenticators/webauthn",
       summary: "WebAuthn credential creation options (?passwordless for a passkey)",
+      gate: authenticated,
       handler: addOptions,
     }),
     route({
       method: "POST",
       path: "/account/authenticators/webauthn",
       summary: "Add a WebAuthn credential",
+      gate: authenticated,
       input: AddWebAuthnInput,
       handler: addAuthenticator,
     }),
@@ -47,6 +48,7 @@ function webauthnRoutes(o: ResolvedOptions): Route[] {
       method: "PUT",
       path: "/account/authenticators/webauthn",
       summary: "Rename a WebAuthn credential",
+      gate: authenticated,
       input: UpdateWebAuthnInput,
       handler: renameAuthenticator,
     }),
@@ -54,6 +56,7 @@ function webauthnRoutes(o: ResolvedOptions): Route[] {
       method: "DELETE",
       path: "/account/authenticators/webauthn",
       summary: "Delete WebAuthn credentials",
+      gate: authenticated,
       input: DeleteWebAuthnInput,
       handler: deleteAuthenticators,
     }),
@@ -61,12 +64,14 @@ function webauthnRoutes(o: ResolvedOptions): Route[] {
       method: "GET",
       path: "/auth/webauthn/authenticate",
       summary: "WebAuthn request options for two-factor authentication",
+      gate: secondFactor,
       handler: authenticateOptions,
     }),
     route({
       method: "POST",
       path: "/auth/webauthn/authenticate",
       summary: "Two-factor authentication with a WebAuthn credential",
+      gate: secondFactor,
       input: CredentialInput,
       handler: authenticate,
     }),
@@ -74,12 +79,14 @@ function webauthnRoutes(o: ResolvedOptions): Route[] {
       method: "GET",
       path: "/auth/webauthn/reauthenticate",
       summary: "WebAuthn request options for reauthentication",
+      gate: authenticated,
       handler: reauthenticateOptions,
     }),
     route({
       method: "POST",
       path: "/auth/webauthn/reauthenticate",
       summary: "Reauthenticate with a WebAuthn credential",
+      gate: authenticated,
       input: CredentialInput,
       handler: reauthenticate,
     }),
@@ -119,12 +126,15 @@ function webauthnRoutes(o: ResolvedOptions): Route[] {
         method: "GET",
         path: "/auth/webauthn/signup",
         summary: "WebAuthn creation options for the passkey of a signup",
+        gate: passkeySignup,
         handler: passkeySignupOptions,
       }),
       route({
         method: "PUT",
         path: "/auth/webauthn/signup",
         summary: "Complete a passkey signup with the new credential",
+        // allauth validates the new credential's input before it looks for the stage.
+        gate: pendingStage(Flow.MFA_SIGNUP_WEBAUTHN, "conflict", { afterInput: true }),
         input: AddWebAuthnInput,
         handler: completePasskeySignup,
       }),
@@ -132,10 +142,3 @@ function webauthnRoutes(o: ResolvedOptions): Route[] {
   }
   return routes;
 }
-
-/** WebAuthn security keys and passkeys: registration, 2FA, reauthentication, passkey login and signup. */
-export const webauthnArea: Area = {
-  name: "webauthn",
-  routes: webauthnRoutes,
-  stages: [passkeySignupStage],
-};

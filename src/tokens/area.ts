@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Area } from "../../area.js";
-import { Client } from "../../core/enums.js";
-import { field } from "../../core/input.js";
-import { ok } from "../../core/responses.js";
-import { type Route, route } from "../../http/route.js";
-import type { ResolvedOptions } from "../../options/schema.js";
+import type { Area } from "../base/area.js";
+import { type Route, route } from "../base/route.js";
+import { Client } from "../core/enums.js";
+import { field } from "../core/input.js";
+import { ok } from "../core/responses.js";
+import type { ResolvedOptions } from "../options/schema.js";
 
 /**
  * POST /tokens/refresh `{refresh_token}`. Django's CharField takes numbers and booleans as their
@@ -28,7 +28,7 @@ function tokenRoutes(o: ResolvedOptions): Route[] {
       input: RefreshTokenInput,
       async handler(ctx, input: RefreshTokenInput) {
         // Any failure (bad signature, expired, rotated out, session gone, no JWT strategy) is a bare 400.
-        const tokens = ctx.rt.tokens.refresh ? await ctx.rt.tokens.refresh(ctx, input.refresh_token) : null;
+        const tokens = ctx.rt.tokens.refresh ? await ctx.rt.tokens.refresh(input.refresh_token) : null;
         return tokens ? ok(tokens) : { status: 400 };
       },
     }),

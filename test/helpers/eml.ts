@@ -1,7 +1,7 @@
 /**
- * A small reader for the .eml files the file transport writes: enough MIME to get the
- * headers and the text and HTML bodies back out, for tests and for tools that follow the
- * links in a mailbox directory. Not a general-purpose mail parser.
+ * A small reader for the messages the file and SMTP transports write: enough MIME to get the
+ * headers and the text and HTML bodies back out, for the tests of those transports. Not a
+ * general-purpose mail parser.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,23 +1,14 @@
 import { z } from "zod";
-import type { Area } from "../../area.js";
-import { apiError, messages } from "../../core/errors.js";
+import { authenticationState } from "../../base/auth.js";
+import type { Context } from "../../base/context.js";
+import { authTime, beginLogin } from "../../base/login.js";
+import { type Gate, type Route, route } from "../../base/route.js";
 import { field } from "../../core/input.js";
 import { badRequest, conflict, ok, type Result, tooManyRequests } from "../../core/responses.js";
-import type { Context } from "../../http/context.js";
-import { route } from "../../http/route.js";
-import { authenticated, unauthenticated } from "../auth-state.js";
-import type { CodeVerification } from "../code-verification.js";
-import { authTime, beginLogin } from "../flows/login.js";
+import { toWireUser, type UserRecord } from "../../store/users.js";
 import { forgetLoginFailures } from "../flows/login-attempts.js";
+import { findActiveAccountByEmail, mailUnknownAccount, preventsEnumeration } from "../lookup.js";
 import { passwordErrors } from "../passwords/policy.js";
-import { findUserById, serializeUser, setPassword, type UserRecord } from "../users.js";
-import {
-  findActiveAccountByEmail,
-  mailUnknownAccount,
-  markEmailVerified,
-  preventsEnumeration,
-  unknownEmailError,
-} from "./accounts.js";
 import {
   confirmResetCode,
   dropResetByCode,
@@ -26,27 +17,19 @@ import {
   resumeResetByCode,
   startResetByCode,
 } from "./by-code.js";
-import { claimResetKey, findResetKey, issueDecoyResetKey, issueResetKey } from "./keys.js";
+import { findResetKey, issueResetKey, PASSWORD_RESET_KIND } from "./keys.js";
 
 /** POST /auth/password/request. */
 export const RequestPasswordInput = z.object({ email: field.email() });
 export type RequestPasswordInput = z.infer<typeof RequestPasswordInput>;
 
+/** GET /auth/password/reset: the key (or code), from the X-Password-Reset-Key header. */
+export const ResetPasswordKeyInput = z.object({ key: field.text() });
+export type ResetPasswordKeyInput = z.infer<typeof ResetPasswordKeyInput>;
+
 /** POST /auth/password/reset: `key` is the link key, or the mailed code in code mode. */
 export const ResetPasswordInput = z.object({ key: field.text(), password: field.password() });
 export type ResetPasswordInput = z.infer<typeof ResetPasswordInput>;
-
-const KEY_HEADER = "x-password-reset-key";
-
-const requiredKey = () => badRequest([apiError("required", messages.required, "key")]);
-const invalidKey = () =>
-  badRequest([apiError("invalid_password_reset", messages.invalid_password_reset, "key")]);
-const incorrectCode = () => badRequest([apiError("incorrect_code", messages.incorrect_code, "key")]);
-
-/** allauth's AuthenticationResponse: 200 for a logged-in caller, else the 401 flows. */
-function authenticationResponse(ctx: Context): Promise<Result> | Result {
-  return ctx.user ? authenticated(ctx) : unauthenticated(ctx);
-}
 
 /**
  * POST /auth/password/request. Known and unknown addresses get the same answer and cost the same
@@ -56,7 +39,7 @@ function authenticationResponse(ctx: Context): Promise<Result> | Result {
 async function requestPassword(ctx: Context, input: RequestPasswordInput): Promise<Result> {
   const o = ctx.options;
   const user = await findActiveAccountByEmail(ctx, input.email);
-  if (!user && !preventsEnumeration(ctx)) return badRequest([unknownEmailError()]);
+  if (!user && !preventsEnumeration(ctx)) return ctx.invalid("unknown_email.account", "email");
   // One consume counts both rules (ip and address); a route-level limit as well would count the ip twice.
   if (!(await ctx.rateLimit("reset_password", input.email))) return tooManyRequests();
 
@@ -64,7 +47,7 @@ async function requestPassword(ctx: Context, input: RequestPasswordInput): Promi
     const code = await startResetByCode(ctx, user, input.email);
     if (code !== null) await ctx.rt.mailer.sendTemplate(input.email, "password_reset_code", { code });
     else await mailUnknownAccount(ctx, input.email);
-    return authenticationResponse(ctx);
+    return authenticationState(ctx);
   }
 
   if (user) {
@@ -76,36 +59,42 @@ async function requestPassword(ctx: Context, input: RequestPasswordInput): Promi
       ...(username ? { username } : {}),
     });
   } else {
-    await issueDecoyResetKey(ctx);
+    await ctx.rt.keys.issueDecoy(PASSWORD_RESET_KIND, ctx.now());
     await mailUnknownAccount(ctx, input.email);
   }
   return ok();
 }
 
+/** In code mode, a reset must be in progress (allauth answers 409 before reading the input). */
+const resetInProgress: Gate = {
+  kind: "custom",
+  anonymous: 409,
+  async check(ctx) {
+    if (!ctx.options.account.passwordResetByCode.enabled) return null;
+    return (await resumeResetByCode(ctx)) ? null : conflict();
+  },
+};
+
+/** Code mode: a malformed key counts as a failed attempt, as a wrong one does. */
+async function countInvalidKey(ctx: Context, _body: unknown, errors: readonly { param?: string }[]) {
+  if (!ctx.options.account.passwordResetByCode.enabled || !errors.some((e) => e.param === "key"))
+    return undefined;
+  const process = await resumeResetByCode(ctx);
+  if (process && !(await process.recordInvalidAttempt(ctx))) dropResetByCode(ctx);
+  return undefined;
+}
+
 /**
- * Checks a guess at the reset code: the live process, or the answer to give. Every guess counts
- * (GET and POST alike); the one that uses up maxAttempts ends the process, so later ones are 409.
+ * Checks a guess at the reset code: the process and its user, or the answer to give. Every
+ * guess counts (GET and POST alike); the one that uses up maxAttempts ends the process, so later
+ * ones are 409.
  */
-async function checkResetCode(
-  ctx: Context,
-  key: string,
-): Promise<{ process: CodeVerification; user: UserRecord } | Result> {
+async function checkResetCode(ctx: Context, key: string) {
   const process = await resumeResetByCode(ctx);
   if (!process) return conflict();
-  if (key === "") {
-    if (!(await process.recordInvalidAttempt(ctx))) dropResetByCode(ctx);
-    return requiredKey();
-  }
-  const guess = await process.guess(ctx, key);
-  if (guess.result === "spent") {
-    dropResetByCode(ctx);
-    return conflict();
-  }
-  if (guess.result === "incorrect") {
-    if (guess.lastAttempt) dropResetByCode(ctx);
-    return incorrectCode();
-  }
-  const user = await findUserById(ctx.db, process.userId!);
+  const wrong = await process.check(ctx, key, "key", () => dropResetByCode(ctx));
+  if (wrong) return wrong;
+  const user = await ctx.rt.users.findById(process.userId!);
   if (!user?.isActive) {
     await endResetByCode(ctx, process);
     return conflict();
@@ -114,32 +103,29 @@ async function checkResetCode(
 }
 
 /** GET /auth/password/reset: checks the key (or code) from the X-Password-Reset-Key header. */
-async function getResetInfo(ctx: Context): Promise<Result> {
-  const key = (ctx.request.headers.get(KEY_HEADER) ?? "").trim();
+async function getResetInfo(ctx: Context, input: ResetPasswordKeyInput): Promise<Result> {
   if (ctx.options.account.passwordResetByCode.enabled) {
-    const checked = await checkResetCode(ctx, key);
+    const checked = await checkResetCode(ctx, input.key);
     if (!("process" in checked)) return checked;
     const { process, user } = checked;
     if (!isResetConfirmed(process)) {
       await confirmResetCode(ctx, process);
-      await markEmailVerified(ctx, user.id, process.recipient);
+      await ctx.rt.addresses.markVerified(user.id, process.recipient);
     }
-    return ok({ user: serializeUser((await findUserById(ctx.db, user.id)) ?? user) });
+    return ok({ user: toWireUser((await ctx.rt.users.findById(user.id)) ?? user) });
   }
-  if (key === "") return requiredKey();
-  const found = await findResetKey(ctx, key);
-  if (!found) return invalidKey();
-  return ok({ user: serializeUser(found.user) });
+  const found = await findResetKey(ctx, input.key);
+  if (!found) return ctx.invalid("invalid_password_reset", "key");
+  return ok({ user: toWireUser(found.user) });
 }
 
 /** POST /auth/password/reset: the key (or code) and the new password. */
 async function resetPassword(ctx: Context, input: ResetPasswordInput): Promise<Result> {
-  const o = ctx.options;
-  if (o.account.passwordResetByCode.enabled) {
+  if (ctx.options.account.passwordResetByCode.enabled) {
     const checked = await checkResetCode(ctx, input.key);
     if (!("process" in checked)) return checked;
     const { process, user } = checked;
-    const problems = await passwordErrors(o, input.password, user, "password", ctx.rt.logger);
+    const problems = await passwordErrors(ctx.rt, input.password, user, "password");
     if (problems.length > 0) return badRequest(problems);
     const hash = await ctx.rt.hasher.hash(input.password);
     // Of two concurrent resets with the right code only one goes through.
@@ -148,12 +134,12 @@ async function resetPassword(ctx: Context, input: ResetPasswordInput): Promise<R
   }
 
   const found = await findResetKey(ctx, input.key);
-  if (!found) return invalidKey();
-  const problems = await passwordErrors(o, input.password, found.user, "password", ctx.rt.logger);
+  if (!found) return ctx.invalid("invalid_password_reset", "key");
+  const problems = await passwordErrors(ctx.rt, input.password, found.user, "password");
   if (problems.length > 0) return badRequest(problems);
   // Hashing before the key is claimed: a failed claim then costs a hash, never a half-done reset.
   const hash = await ctx.rt.hasher.hash(input.password);
-  if (!(await claimResetKey(ctx, found.id))) return invalidKey();
+  if (!(await ctx.rt.keys.claim(found.id, ctx.now()))) return ctx.invalid("invalid_password_reset", "key");
   return completeReset(ctx, found.user, hash, found.email);
 }
 
@@ -164,16 +150,12 @@ async function resetPassword(ctx: Context, input: ResetPasswordInput): Promise<R
  */
 async function completeReset(ctx: Context, user: UserRecord, hash: string, email: string): Promise<Result> {
   const o = ctx.options;
-  // The new password and the end of the other sessions go together or not at all.
-  await ctx.db.transaction().execute(async (trx) => {
-    await setPassword(trx, user.id, hash);
-    if (o.usersessions.endOthersOnPasswordChange) {
-      await ctx.rt.sessions.deleteForUser(user.id, ctx.session.rowId, trx);
-    }
+  await ctx.rt.users.setPassword(user.id, hash, {
+    endSessionsExcept: o.usersessions.endOthersOnPasswordChange ? { keep: ctx.session.rowId } : undefined,
   });
-  await markEmailVerified(ctx, user.id, email);
-  await clearLoginFailures(ctx, user);
-  const fresh = (await findUserById(ctx.db, user.id)) ?? { ...user, password: hash };
+  await ctx.rt.addresses.markVerified(user.id, email);
+  await forgetAccountFailures(ctx, user);
+  const fresh = (await ctx.rt.users.findById(user.id)) ?? { ...user, password: hash };
   if (o.account.emailNotifications && fresh.email) {
     await ctx.rt.mailer.sendTemplate(fresh.email, "password_changed", {
       ip: ctx.ip,
@@ -184,25 +166,19 @@ async function completeReset(ctx: Context, user: UserRecord, hash: string, email
   if (o.account.loginOnPasswordReset) {
     return beginLogin(ctx, fresh, { method: "password_reset", at: authTime(ctx), email }, { email });
   }
-  return authenticationResponse(ctx);
+  return authenticationState(ctx);
 }
 
-/** After a reset allauth forgets the failed logins of the user's addresses: the owner is back. */
-async function clearLoginFailures(ctx: Context, user: UserRecord): Promise<void> {
-  const rows = await ctx.db
-    .selectFrom("email_address")
-    .select("email_lower")
-    .where("user_id", "=", user.id)
-    .execute();
-  const identifiers = rows.map((r) => r.email_lower);
+/** After a reset allauth forgets the failed logins of the user's identifiers: the owner is back. */
+async function forgetAccountFailures(ctx: Context, user: UserRecord): Promise<void> {
+  const identifiers = (await ctx.rt.addresses.list(user.id)).map((r) => r.email_lower);
   if (user.username) identifiers.push(user.username.toLowerCase());
   for (const identifier of identifiers) await forgetLoginFailures(ctx, identifier);
 }
 
 /** Password reset by link and by code. */
-export const passwordResetArea: Area = {
-  name: "password_reset",
-  routes: () => [
+export function passwordResetRoutes(): Route[] {
+  return [
     route({
       method: "POST",
       path: "/auth/password/request",
@@ -214,16 +190,22 @@ export const passwordResetArea: Area = {
       method: "GET",
       path: "/auth/password/reset",
       summary: "Get password reset information",
+      gate: resetInProgress,
       rateLimit: "confirm_code",
+      input: ResetPasswordKeyInput,
+      inputFromHeaders: { key: "x-password-reset-key" },
+      onInvalidInput: countInvalidKey,
       handler: getResetInfo,
     }),
     route({
       method: "POST",
       path: "/auth/password/reset",
       summary: "Reset the password",
-      input: ResetPasswordInput,
+      gate: resetInProgress,
       rateLimit: "reset_password_from_key",
+      input: ResetPasswordInput,
+      onInvalidInput: countInvalidKey,
       handler: resetPassword,
     }),
-  ],
-};
+  ];
+}

@@ -1,9 +1,8 @@
+import type { Context, Stage } from "../../base/context.js";
+import { abortLogin } from "../../base/pending.js";
 import { Flow } from "../../core/enums.js";
-import type { Context } from "../../http/context.js";
-import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import { CodeVerification } from "../code-verification.js";
-import type { Stage } from "../stages.js";
 
 /**
  * What the pending login keeps of its login-by-code process, under `state.login_by_code`: the
@@ -42,11 +41,6 @@ export async function startLoginCode(
 /** The live code process of a login, or null (none, spent, expired). */
 export function resumeLoginCode(ctx: Context, login: PendingLogin): Promise<CodeVerification | null> {
   return CodeVerification.resume(ctx, "login_by_code", loginCodeState(login)?.process);
-}
-
-/** Ends the whole pending login (allauth `clear_login`): expiry, exhausted attempts, no address. */
-export function abortLogin(ctx: Context): void {
-  ctx.session.delete(SessionKey.LOGIN);
 }
 
 /**

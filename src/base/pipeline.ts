@@ -1,0 +1,439 @@
+import { Client } from "../core/enums.js";
+import type { MessageId, MessageValues } from "../core/errors.js";
+import { apiError } from "../core/errors.js";
+import { parseInput } from "../core/input.js";
+import { type Answer, conflict, isPage, isRedirect, type Result, toEnvelope } from "../core/responses.js";
+import { type BodyFormat, readBody } from "../http/body.js";
+import { clientIp } from "../http/client-ip.js";
+import { parseCookies, serializeCookie } from "../http/cookies.js";
+import { csrfProblem } from "../http/csrf.js";
+import { type ApiAnswer, type ApiRequest, currentHttpDate, pathOf } from "../http/exchange.js";
+import { Session } from "../sessions/session.js";
+import type { SessionLookup } from "../sessions/tokens/strategy.js";
+import { ReauthenticationRequired, reauthenticationRequired, unauthenticated } from "./auth.js";
+import type { Runtime } from "./context.js";
+import { Context, newCsrfToken } from "./context.js";
+import { pendingLogin } from "./pending.js";
+import type { Gate, Method, PageRequest, PageRoute, Route } from "./route.js";
+
+/** What adapters know about the connection that a Request does not carry. */
+export interface ConnectionInfo {
+  remoteAddress?: string;
+}
+
+/** The pipeline: an ApiRequest (a Web Request will do) in, an ApiAnswer out. */
+export type Responder = (request: ApiRequest, info?: ConnectionInfo) => Promise<ApiAnswer>;
+
+/** The Web-standard handler: `Request` in, `Response` out. */
+export type Handler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
+
+const CACHE_CONTROL = "max-age=0, no-cache, no-store, must-revalidate, private";
+const CORS_ALLOWED_HEADERS =
+  "Content-Type, X-CSRFToken, X-Session-Token, X-Email-Verification-Key, X-Password-Reset-Key, Authorization";
+const DJANGO_METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const TREE = /^\/(browser|app)\/v1(\/.*)$/;
+/** Where an HTML form post carries its CSRF token (Django's name). */
+const FORM_CSRF_FIELD = "csrfmiddlewaretoken";
+
+interface PathEntry {
+  methods: Map<string, Route>;
+  allow: string;
+}
+
+interface PagePattern {
+  route: PageRoute;
+  match(path: string): Record<string, string> | null;
+}
+
+/**
+ * The HTTP pipeline: route → session → CSRF → gate → rate limit → body → handler → session saved →
+ * cookies or token → envelope. Every answer on an API path is JSON; pages outside the API base
+ * (provider callbacks) answer redirects or HTML.
+ */
+export function createResponder(
+  rt: Runtime,
+  routes: readonly Route[],
+  pages: readonly PageRoute[],
+): Responder {
+  const o = rt.options;
+  const base = o.basePath;
+  const trees = buildTrees(routes, o.clients as Client[]);
+  const pagePatterns = pages.map(pagePattern);
+  const allowedOrigins = new Set(o.cors.allowedOrigins);
+  const trustedOrigins = new Set([...o.csrf.trustedOrigins, ...o.cors.allowedOrigins]);
+
+  return async function respond(request: ApiRequest, info?: ConnectionInfo): Promise<ApiAnswer> {
+    const origin = request.headers.get("origin");
+    const cors = origin !== null && allowedOrigins.has(origin) ? origin : null;
+    const headers: [string, string][] = [
+      ["cache-control", CACHE_CONTROL],
+      ["expires", currentHttpDate()],
+      // JSON is never to be sniffed into something a browser would run, and the API's URLs
+      // (which may carry keys) never leak in a Referer.
+      ["x-content-type-options", "nosniff"],
+      ["referrer-policy", "no-referrer"],
+    ];
+    if (cors) {
+      headers.push(
+        ["access-control-allow-origin", cors],
+        ["access-control-allow-credentials", "true"],
+        ["vary", "Origin"],
+      );
+    }
+    const reply = (answer: Answer, extra?: [string, string]): ApiAnswer => {
+      if (extra) headers.push(extra);
+      if (isRedirect(answer)) {
+        headers.push(["location", answer.redirect]);
+        return { status: 302, headers, body: null };
+      }
+      if (isPage(answer)) {
+        headers.push(["content-type", "text/html; charset=utf-8"]);
+        return { status: answer.status, headers, body: request.method === "HEAD" ? null : answer.html };
+      }
+      headers.push(["content-type", "application/json"]);
+      return {
+        status: answer.status,
+        headers,
+        body: request.method === "HEAD" ? null : JSON.stringify(toEnvelope(answer)),
+      };
+    };
+    const error = (status: number, id: MessageId, values?: MessageValues) =>
+      reply({ status, errors: [apiError(rt.messages, id, undefined, values)] });
+
+    try {
+      const pathname = pathOf(request.url);
+      const method = request.method.toUpperCase();
+      if (!pathname.startsWith(`${base}/`)) {
+        for (const page of pagePatterns) {
+          const params = page.match(pathname);
+          if (
+            params &&
+            (page.route.method === method || (method === "HEAD" && page.route.method === "GET"))
+          ) {
+            return reply(await runPage(rt, page.route, params, request, info, headers));
+          }
+        }
+        return error(404, "not_found");
+      }
+      const match = TREE.exec(pathname.slice(base.length));
+      const client = match?.[1] as Client | undefined;
+      const entry = client ? trees.get(client)?.get(match![2]!) : undefined;
+      if (!client || !entry) return error(404, "not_found");
+
+      if (method === "OPTIONS") {
+        headers.push(["allow", entry.allow]);
+        if (cors) {
+          headers.push(
+            ["access-control-allow-methods", entry.allow],
+            ["access-control-allow-headers", CORS_ALLOWED_HEADERS],
+            ["access-control-max-age", String(o.cors.maxAge)],
+          );
+        }
+        return { status: 204, headers, body: null };
+      }
+      const route = entry.methods.get(method === "HEAD" ? "GET" : (method as Method));
+      if (!route) {
+        return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
+          "allow",
+          entry.allow,
+        ]);
+      }
+
+      // Session: the app token or the browser cookie.
+      const now = rt.now();
+      const cookies = parseCookies(client === Client.BROWSER ? request.headers.get("cookie") : null);
+      let lookup: SessionLookup;
+      if (client === Client.APP) {
+        lookup = await rt.tokens.lookup(request);
+      } else {
+        const cookie = cookies.get(o.sessions.cookieName);
+        lookup = cookie ? { kind: "token", token: cookie } : { kind: "none" };
+      }
+      const sentToken = lookup.kind === "token" ? lookup.token : null;
+      const ip = clientIp(request.headers, info?.remoteAddress, o.proxy);
+      const loaded =
+        lookup.kind === "token"
+          ? await rt.sessions.load(lookup.token, now)
+          : lookup.kind === "row"
+            ? await rt.sessions.loadByRow(lookup.rowId, now)
+            : null;
+      const userAtStart = loaded?.user?.id ?? null;
+      const session = loaded?.session ?? Session.fresh(now);
+      const ctx = new Context(rt, request, client, ip, session, loaded?.user ?? null, sentToken, cookies);
+
+      if (client === Client.APP && (lookup.kind === "token" || lookup.kind === "row") && !loaded) {
+        // A token that names no live session: the app must drop it (allauth answers 410 everywhere).
+        const gone = await unauthenticated(ctx, { isAuthenticated: null });
+        return reply({ ...gone, status: 410 });
+      }
+
+      // A JSON request proves itself by its header; a form post by its body, read in runRoute.
+      const checkCsrf = (submitted: string | null): Result | null => {
+        if (client !== Client.BROWSER || !UNSAFE.has(method)) return null;
+        const problem = csrfProblem(request, ctx.csrfToken, submitted, trustedOrigins);
+        return problem
+          ? { status: 403, errors: [ctx.error("csrf_failed", undefined, { reason: problem })] }
+          : null;
+      };
+      if ((route.body ?? "json") === "json") {
+        const refused = checkCsrf(request.headers.get(o.csrf.headerName));
+        if (refused) return reply(refused);
+      }
+
+      const answer = await runRoute(route, ctx, request, method, checkCsrf);
+
+      // Every answer from here on is the view's (allauth's views set the CSRF cookie and save the
+      // session whatever they answer, validation errors and rate limits included).
+      const clientInfo = { ip, userAgent: ctx.userAgent };
+      await rt.sessions.commit(ctx.session, clientInfo, rt.now());
+      const s = ctx.session;
+      if (client === Client.APP) {
+        if (!isRedirect(answer) && !isPage(answer)) {
+          if (s.rowId !== null && s.token !== null && s.token !== sentToken) {
+            answer.meta = { ...answer.meta, session_token: s.token };
+          }
+          if (ctx.user && ctx.user.id !== userAtStart && rt.tokens.issue) {
+            // Access tokens go to app clients only, on the response that made them authenticated.
+            answer.meta = {
+              ...answer.meta,
+              ...(await rt.tokens.issue({ session: s, user: ctx.user, now: rt.now() })),
+            };
+            if (s.modified) await rt.sessions.commit(s, clientInfo, rt.now());
+          }
+        }
+      } else {
+        headers.push(...sessionCookies(rt, ctx, sentToken));
+      }
+      return reply(answer);
+    } catch (err) {
+      rt.logger.error({ err, method: request.method, url: request.url }, "unhandled error");
+      return error(500, "internal_error");
+    }
+  };
+}
+
+/** The browser's cookies after a request: the session (set, rotated or deleted), the CSRF token, and the areas'. */
+function sessionCookies(rt: Runtime, ctx: Context, sentToken: string | null): [string, string][] {
+  const o = rt.options;
+  const s = ctx.session;
+  const sc = o.sessions;
+  const out: [string, string][] = [];
+  if (s.rowId !== null && s.tokenChanged) {
+    out.push([
+      "set-cookie",
+      serializeCookie(sc.cookieName, s.token!, {
+        // The server ends idle sessions itself; the cookie only has to outlive the session.
+        maxAge: Math.max(0, Math.floor((s.createdAt + sc.maxAge * 1000 - rt.now()) / 1000)),
+        domain: sc.cookieDomain,
+        path: sc.cookiePath,
+        secure: sc.cookieSecure,
+        httpOnly: true,
+        sameSite: sc.cookieSameSite,
+      }),
+    ]);
+  } else if (s.rowId === null && sentToken) {
+    out.push([
+      "set-cookie",
+      serializeCookie(sc.cookieName, "", {
+        maxAge: 0,
+        domain: sc.cookieDomain,
+        path: sc.cookiePath,
+        secure: sc.cookieSecure,
+        httpOnly: true,
+        sameSite: sc.cookieSameSite,
+      }),
+    ]);
+  }
+  const cc = o.csrf;
+  out.push([
+    "set-cookie",
+    serializeCookie(cc.cookieName, ctx.csrfToken ?? newCsrfToken(), {
+      maxAge: 31_449_600,
+      domain: cc.cookieDomain,
+      path: cc.cookiePath,
+      secure: cc.cookieSecure,
+      sameSite: cc.cookieSameSite,
+    }),
+  ]);
+  for (const cookie of ctx.extraCookies) out.push(["set-cookie", cookie]);
+  return out;
+}
+
+/**
+ * The view proper, as allauth's APIView runs it: the gate, the route's rate limit, the body
+ * (parsed and validated), then the handler; a ReauthenticationRequired thrown on the way is the
+ * reauthentication 401.
+ */
+async function runRoute(
+  route: Route,
+  ctx: Context,
+  request: ApiRequest,
+  method: string,
+  checkCsrf: (submitted: string | null) => Result | null,
+): Promise<Answer> {
+  try {
+    const gate = route.gate;
+    const gateFirst = gate && !(gate.kind === "stage" && gate.afterInput);
+    if (gateFirst) {
+      const refused = await checkGate(gate, ctx);
+      if (refused) return refused;
+    }
+    if (route.rateLimit && !(await ctx.rateLimit(route.rateLimit))) return { status: 429 };
+    let body: Record<string, unknown> = {};
+    if (method === "GET" || method === "HEAD") {
+      for (const [field, header] of Object.entries(route.inputFromHeaders ?? {})) {
+        body[field] = ctx.request.headers.get(header) ?? "";
+      }
+    } else {
+      const format: BodyFormat = route.body ?? "json";
+      const read = await readBody(request, ctx.options.http.maxBodyBytes, format);
+      if (!read.ok) {
+        if (read.problem === "aborted") {
+          // Nobody is left to read the answer; nothing went wrong on this side.
+          ctx.rt.logger.debug({ method, url: request.url }, "request aborted by the client");
+          return ctx.invalid("invalid.aborted");
+        }
+        if (read.problem === "too_large") return { status: 413, errors: [ctx.error("payload_too_large")] };
+        return ctx.invalid(read.problem === "invalid_json" ? "invalid_json" : "invalid_json.object");
+      }
+      body = read.value;
+      if (format === "form") {
+        const field = body[FORM_CSRF_FIELD];
+        const refused = checkCsrf(typeof field === "string" ? field : null);
+        if (refused) return refused;
+      }
+    }
+    let input: unknown = body;
+    if (route.input) {
+      const parsed = parseInput(route.input, body, ctx.rt.messages);
+      if (!parsed.ok) {
+        const errors = (await route.onInvalidInput?.(ctx as never, body, parsed.errors)) ?? parsed.errors;
+        return { status: 400, errors };
+      }
+      input = parsed.value;
+    }
+    if (gate && !gateFirst) {
+      const refused = await checkGate(gate, ctx);
+      if (refused) return refused;
+    }
+    return await route.handler(ctx as never, input);
+  } catch (err) {
+    if (err instanceof ReauthenticationRequired) return reauthenticationRequired(ctx);
+    throw err;
+  }
+}
+
+/** A refusal, or null when the caller may go on (allauth's view classes, in `dispatch`). */
+async function checkGate(gate: Gate, ctx: Context): Promise<Result | null> {
+  switch (gate.kind) {
+    case "authenticated":
+      return ctx.user ? null : unauthenticated(ctx);
+    case "stage": {
+      const login = ctx.user ? null : pendingLogin(ctx);
+      if (login?.stage === gate.stage) {
+        ctx.login = login;
+        return null;
+      }
+      return gate.otherwise === "conflict" ? conflict() : unauthenticated(ctx, { isAuthenticated: null });
+    }
+    case "custom":
+      return gate.check(ctx);
+  }
+}
+
+/** A page outside the API base: browser session, no CSRF check (providers call back cross-site). */
+async function runPage(
+  rt: Runtime,
+  route: PageRoute,
+  params: Record<string, string>,
+  request: ApiRequest,
+  info: ConnectionInfo | undefined,
+  headers: [string, string][],
+): Promise<Answer> {
+  const o = rt.options;
+  const now = rt.now();
+  const cookies = parseCookies(request.headers.get("cookie"));
+  const token = cookies.get(o.sessions.cookieName) ?? null;
+  const loaded = token ? await rt.sessions.load(token, now) : null;
+  const ip = clientIp(request.headers, info?.remoteAddress, o.proxy);
+  const session = loaded?.session ?? Session.fresh(now);
+  const ctx = new Context(rt, request, Client.BROWSER, ip, session, loaded?.user ?? null, token, cookies);
+  let form: Record<string, string> = {};
+  if (route.method === "POST") {
+    const read = await readBody(request, o.http.maxBodyBytes, "form");
+    if (read.ok) form = read.value as Record<string, string>;
+  }
+  const page: PageRequest = { params, query: new URL(request.url).searchParams, form };
+  const answer = await route.handler(ctx, page);
+  await rt.sessions.commit(ctx.session, { ip, userAgent: ctx.userAgent }, rt.now());
+  headers.push(...sessionCookies(rt, ctx, token));
+  return answer;
+}
+
+function buildTrees(
+  routes: readonly Route[],
+  clients: readonly Client[],
+): Map<Client, Map<string, PathEntry>> {
+  const trees = new Map<Client, Map<string, PathEntry>>();
+  for (const client of clients) trees.set(client, new Map());
+  for (const r of routes) {
+    for (const client of r.clients ?? [Client.BROWSER, Client.APP]) {
+      const paths = trees.get(client);
+      if (!paths) continue;
+      let entry = paths.get(r.path);
+      if (!entry) {
+        entry = { methods: new Map(), allow: "" };
+        paths.set(r.path, entry);
+      }
+      if (entry.methods.has(r.method)) throw new Error(`duplicate route ${r.method} ${r.path}`);
+      entry.methods.set(r.method, r);
+    }
+  }
+  for (const paths of trees.values()) {
+    for (const entry of paths.values()) {
+      // Django lists allowed methods in its http_method_names order.
+      entry.allow = DJANGO_METHOD_ORDER.filter(
+        (m) =>
+          entry.methods.has(m as Method) || (m === "HEAD" && entry.methods.has("GET")) || m === "OPTIONS",
+      ).join(", ");
+    }
+  }
+  return trees;
+}
+
+function pagePattern(route: PageRoute): PagePattern {
+  const names: string[] = [];
+  const source = route.path
+    .split("/")
+    .map((segment) => {
+      if (!segment.startsWith(":")) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(segment.slice(1));
+      return "([^/]+)";
+    })
+    .join("/");
+  const regex = new RegExp(`^${source}$`);
+  return {
+    route,
+    match(path) {
+      const m = regex.exec(path);
+      if (!m) return null;
+      const params: Record<string, string> = {};
+      try {
+        names.forEach((name, i) => {
+          params[name] = decodeURIComponent(m[i + 1]!);
+        });
+      } catch {
+        return null; // a malformed escape names nothing
+      }
+      return params;
+    },
+  };
+}
+
+/** The paths a Latchkey serves: the API base, and each page's first segment (adapters mount these). */
+export function servedPrefixes(basePath: string, pages: readonly PageRoute[]): string[] {
+  const prefixes = new Set([basePath]);
+  for (const page of pages) prefixes.add(`/${page.path.split("/")[1]}`);
+  return [...prefixes];
+}
