@@ -2,7 +2,7 @@
  * Checks the import structure of src/: no import cycles (type-only imports included), and no
  * import from a lower layer into a higher one. Run by `npm run lint`; exits 1 listing what breaks.
  *
- * The layers, from the bottom: core, then mail and options, then http and store, then sessions,
+ * The layers, from the bottom: core, then mail, sms and options, then http and store, then sessions,
  * then base (the pending login, stages, the pipeline, the area contract), then the areas; the
  * wiring (latchkey.ts, index.ts) and what embeds it (adapters, middleware, cli) sit on top. An
  * area may use the account area (allauth's apps build on account), never another area.
@@ -16,13 +16,14 @@ const SRC = resolve(import.meta.dirname, "../src");
 const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   mail: ["core"],
+  sms: ["core"],
   options: ["core"],
   http: ["core", "options"],
   store: ["core", "options"],
   sessions: ["core", "options", "http", "store"],
-  base: ["core", "options", "http", "store", "sessions", "mail"],
+  base: ["core", "options", "http", "store", "sessions", "mail", "sms"],
 };
-const LOWER = ["core", "mail", "options", "http", "store", "sessions", "base"];
+const LOWER = ["core", "mail", "sms", "options", "http", "store", "sessions", "base"];
 /** Areas build on the layers below and on the account area. */
 const AREA_MAY_USE = [...LOWER, "account"];
 /** The top: the wiring and what embeds it. */

@@ -37,10 +37,17 @@ const SOURCES: { file: string; from: string; to: string; root: string[] }[] = [
   {
     file: "account/options.ts",
     from: "export const passwordOptions",
-    to: "declare module",
+    to: "export const smsOptions",
     root: ["password"],
   },
+  { file: "account/options.ts", from: "export const smsOptions", to: "declare module", root: ["sms"] },
   { file: "mfa/options.ts", from: "export const mfaOptions", to: "declare module", root: ["mfa"] },
+  {
+    file: "social/options.ts",
+    from: "export const socialaccountOptions",
+    to: "declare module",
+    root: ["socialaccount"],
+  },
   {
     file: "usersessions/options.ts",
     from: "export const usersessionsOptions",

@@ -14,16 +14,36 @@ import {
   rateLimitDefaults,
 } from "./base/compose.js";
 import type { Runtime } from "./base/context.js";
-import { type ConnectionInfo, createResponder, servedPrefixes } from "./base/pipeline.js";
+import type { LatchkeyHooks } from "./base/hooks.js";
+import {
+  type ConnectionInfo,
+  createResponder,
+  csrfReason,
+  type ServiceStatus,
+  servedPrefixes,
+} from "./base/pipeline.js";
 import type { PageRoute, Route } from "./base/route.js";
+import { retryingStartup, ServiceUnavailableError } from "./core/availability.js";
 import type { Client } from "./core/enums.js";
+import { type ApiError, apiError } from "./core/errors.js";
+import { readableDestination } from "./core/readable-log.js";
+import { parseCookies } from "./http/cookies.js";
+import { csrfProblem } from "./http/csrf.js";
 import type { ApiAnswer, ApiRequest } from "./http/exchange.js";
 import { toResponse } from "./http/exchange.js";
 import { checkRateLimitOptions, RateLimiter, type RateLimitStore } from "./http/ratelimit/index.js";
+import type { PostgresQueryable } from "./http/ratelimit/stores.js";
 import { createMailer, type MailTransportOptions, type SendMail } from "./mail/index.js";
 import { mfaArea } from "./mfa/area.js";
 import { resolveWith } from "./options/resolve.js";
 import { composeOptionsSchema, type LatchkeyOptions, type ResolvedOptions } from "./options/schema.js";
+import {
+  findRequestSession,
+  type HeaderSource,
+  headerReader,
+  type RequestSession,
+  type SessionSource,
+} from "./sessions/request.js";
 import { SessionStore } from "./sessions/store.js";
 import {
   createSessionToken,
@@ -35,11 +55,14 @@ import {
 } from "./sessions/tokens/api.js";
 import { createJwtStrategy } from "./sessions/tokens/jwt.js";
 import { sessionTokenStrategy, type VerifiedAccessToken } from "./sessions/tokens/strategy.js";
+import { createSmsSender, type SendSms, type SmsTransportOptions } from "./sms/index.js";
+import { socialArea } from "./social/area.js";
 import { EmailAddresses } from "./store/addresses.js";
 import { Authenticators } from "./store/authenticators.js";
 import { CodeProcessStore } from "./store/code-processes.js";
-import { openStore } from "./store/database.js";
+import { isConnectionError, openStore } from "./store/database.js";
 import { KeyStore } from "./store/keys.js";
+import { PhoneNumbers } from "./store/phones.js";
 import { Users } from "./store/users.js";
 import { tokensArea } from "./tokens/area.js";
 import { usersessionsArea } from "./usersessions/area.js";
@@ -59,11 +82,18 @@ export interface Latchkey {
   /** The pages outside the API base (provider callbacks), and the path prefixes served (for adapters). */
   readonly pages: readonly PageRoute[];
   readonly prefixes: readonly string[];
-  /** Resolves when the store is migrated and the rate limiter is ready; rejects if either failed. */
+  /**
+   * Starts Latchkey, or waits for its start: the database connected and migrated
+   * (database.migrate), the mail transport's package loaded, the rate-limit store open. Creating
+   * Latchkey opens nothing; this (or the first request) does. Rejects with the reason while it
+   * cannot start (the database is down…). A failed start is not final: it is tried again on
+   * demand, at most once per backoff period (1 s, doubling up to 30 s); meanwhile handler()
+   * answers 503 with Retry-After, and it recovers without a restart.
+   */
   ready(): Promise<void>;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
-  /** Closes the database, rate-limit store and mailer. */
+  /** Closes the database, rate-limit store, mailer and SMS sender. */
   close(): Promise<void>;
   /**
    * Deletes expired sessions, expired mailed keys, trust tokens and decoys, and expired code
@@ -73,6 +103,23 @@ export interface Latchkey {
   purgeExpired(): Promise<{ sessions: number; tokens: number; codes: number }>;
   /** Internals for tests and extensions. */
   readonly runtime: Runtime;
+  /**
+   * For your own routes: the logged-in session a request names (the browser's session cookie, an
+   * X-Session-Token, or with tokens.strategy "jwt" an access token in Authorization), with its
+   * user and authentication methods, as GET /auth/session shows them; null when it names none.
+   * Pass a Web Request, a Node, Express or Fastify request, or just its headers. One read of the
+   * database (an access token's session is read too, so a logged-out session's access tokens are
+   * refused). Rejects with ServiceUnavailableError while the database cannot be reached.
+   */
+  getSession(request: SessionSource): Promise<LatchkeySession | null>;
+  /**
+   * Django's CSRF check, for your own state-changing routes called by a browser with its session
+   * cookie: the X-CSRFToken header (or `submittedToken`, e.g. a form's `csrfmiddlewaretoken`)
+   * must equal the csrftoken cookie, and the Origin must be the request's own or a trusted one
+   * (csrf.trustedOrigins, cors.allowedOrigins). Safe methods (GET, HEAD, OPTIONS, TRACE) pass.
+   * Null when the request passes; otherwise the 403 answer to send.
+   */
+  checkCsrf(request: CsrfCheckedRequest, submittedToken?: string | null): CsrfRefusal | null;
   /**
    * For your own API: the user and session of an opaque session token (X-Session-Token, or the
    * browser's session cookie); null when unknown, expired, not logged in, or the user is inactive.
@@ -102,7 +149,7 @@ export interface Latchkey {
  * Every area, in the order their sections and flows are listed. Adding an area is adding its
  * folder and its line here.
  */
-const AREAS: readonly Area[] = [accountArea, mfaArea, usersessionsArea, tokensArea];
+const AREAS: readonly Area[] = [accountArea, socialArea, mfaArea, usersessionsArea, tokensArea];
 
 const composition = optionsComposition(AREAS, [checkRateLimitOptions]);
 const schema = composeOptionsSchema(composition.sections, composition.rateLimitActions);
@@ -117,18 +164,50 @@ export function optionsSchema(): z.ZodType {
   return schema;
 }
 
-export interface LatchkeyDependencies {
+/** The session getSession finds. */
+export type LatchkeySession = RequestSession;
+
+/** A request to one of your own routes, as checkCsrf reads it (a Web Request will do). */
+export interface CsrfCheckedRequest {
+  readonly method: string;
+  /** The absolute URL requested: the origin the browser compares with is its scheme and host. */
+  readonly url: string;
+  readonly headers: HeaderSource;
+}
+
+/** The answer to a request refused by the CSRF check: 403 in the API's envelope. */
+export interface CsrfRefusal {
+  status: 403;
+  errors: ApiError[];
+}
+
+/** Methods that change nothing, which Django's CSRF check lets through. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+/** The longest GET {base}/health/ready waits for the stores to answer. */
+const READY_TIMEOUT_MS = 3000;
+
+export interface LatchkeyDependencies extends LatchkeyHooks {
   /** Replaces the clock (epoch ms), e.g. to test expiry. */
   now?: () => number;
   logger?: Logger;
   /** Sends every mail through your function instead of the configured mail transport. */
   sendMail?: SendMail;
+  /** Sends every text through your function instead of the configured SMS transport. */
+  sendSms?: SendSms;
 }
 
-/** Builds Latchkey from options: store → mailer → rate limits → areas → pipeline. */
+/** pino at logLevel, writing JSON lines, or readable ones on a terminal (see logFormat). */
+function defaultLogger(options: ResolvedOptions): Logger {
+  const pretty =
+    options.logFormat === "pretty" || (options.logFormat === "auto" && process.stdout.isTTY === true);
+  const settings = { level: options.logLevel, base: { name: "latchkey" } };
+  return pretty ? pino(settings, readableDestination()) : pino(settings);
+}
+
+/** Builds Latchkey from options: store → mailer and SMS sender → rate limits → areas → pipeline. */
 export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDependencies = {}): Latchkey {
   const options = resolveOptions(input);
-  const logger = deps.logger ?? pino({ level: options.logLevel, base: { name: "latchkey" } });
+  const logger = deps.logger ?? defaultLogger(options);
   const now = deps.now ?? Date.now;
   let sessions: SessionStore | undefined;
   // Made (and its key checked) before the store opens, so a bad key leaves no connection behind;
@@ -154,18 +233,29 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     },
     logger,
   );
+  const sms = createSmsSender(
+    {
+      transport: deps.sendSms ? { kind: "function", send: deps.sendSms } : smsTransport(options),
+      siteName: options.siteName,
+      sendTimeoutMs: options.sms.sendTimeoutMs,
+    },
+    logger,
+  );
   const runtime: Runtime = {
     options,
+    adapter: { isOpenForSignup: deps.isOpenForSignup, signupFields: deps.signupFields, on: deps.on },
     store,
     users: new Users(store.db),
     addresses: new EmailAddresses(store.db),
     authenticators: new Authenticators(store.db),
     keys: new KeyStore(store.db),
     codes: new CodeProcessStore(store.db),
+    phones: new PhoneNumbers(store.db),
     sessions,
     hasher: new PasswordHasher(options.password.hashing),
     rateLimiter: null,
     mailer,
+    sms,
     logger,
     tokens,
     flowSources: AREAS.flatMap((a) => (a.flows ? [a.flows.bind(a)] : [])),
@@ -174,21 +264,64 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     messages: messageTable(AREAS, options),
     now,
   };
-  const routes = areaRoutes(AREAS, options);
+  const routes = areaRoutes(AREAS, options, runtime.adapter);
   const pages = areaPages(AREAS, options);
-  const respond = createResponder(runtime, routes, pages);
   const api: SessionApiDeps = { sessions, users: runtime.users, tokens, clients: options.clients, now };
 
-  const ready = (async () => {
-    if (options.database.migrate) await store.migrate();
-    runtime.rateLimiter = await createRateLimiter(
-      options,
-      store.pool,
-      logger,
-      rateLimitDefaults(AREAS, options),
-    );
-  })();
-  ready.catch(() => {});
+  // Everything that needs the database or a package loaded: done by the first call that needs it
+  // (ready(), a request), so creating Latchkey opens nothing; tried again after a failure.
+  const startup = retryingStartup(
+    async () => {
+      await store.connect();
+      await mailer.open();
+      if (options.database.migrate) await store.migrate();
+      runtime.rateLimiter ??= await createRateLimiter(
+        options,
+        store.pool,
+        logger,
+        rateLimitDefaults(AREAS, options),
+      );
+    },
+    {
+      now,
+      onFailure: (err, retryInMs) =>
+        logger.error({ err, retryInMs }, "Latchkey could not start; API requests are answered 503 meanwhile"),
+    },
+  );
+  const service: ServiceStatus = {
+    pending: () => startup.pending(),
+    retryAfterSeconds: () => startup.retryAfterSeconds(),
+    async ready() {
+      const starting = startup.pending();
+      try {
+        if (starting) await starting;
+        const checks = Promise.all([store.ping(), runtime.rateLimiter?.reachable() ?? true]);
+        const [, rateLimitStore] = await within(checks, READY_TIMEOUT_MS);
+        return rateLimitStore;
+      } catch {
+        return false;
+      }
+    },
+  };
+  const respond = createResponder(runtime, routes, pages, service);
+  /** Runs `work` once started; an unreachable database rejects with ServiceUnavailableError. */
+  const whenStarted = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      const starting = startup.pending();
+      if (starting) await starting;
+      return await work();
+    } catch (err) {
+      if (err instanceof Error && (isConnectionError(err) || startup.pending() !== null)) {
+        throw new ServiceUnavailableError(
+          startup.retryAfterSeconds(),
+          { status: 503, errors: [apiError(runtime.messages, "service_unavailable")] },
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  };
+  const trustedOrigins = new Set([...options.csrf.trustedOrigins, ...options.cors.allowedOrigins]);
 
   return {
     options,
@@ -197,40 +330,51 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     prefixes: servedPrefixes(options.basePath, pages),
     runtime,
     async handler(request, info) {
-      await ready;
       return toResponse(await respond(request, info));
     },
-    async respond(request, info) {
-      await ready;
-      return respond(request, info);
+    respond,
+    ready: async () => {
+      await startup.pending();
     },
-    ready: () => ready,
     migrate: () => store.migrate(),
-    async validateSessionToken(token) {
-      await ready;
-      return validateSessionToken(api, token);
-    },
-    async createSessionToken(userId, client) {
-      await ready;
-      return createSessionToken(api, userId, client);
-    },
-    async verifyAccessToken(token) {
-      if (options.tokens.jwt.statefulValidation) await ready;
-      return verifyAccessToken(api, token);
-    },
-    jwks: () => jwks(api),
-    async purgeExpired() {
-      const at = now();
+    getSession: (request) =>
+      whenStarted(() => findRequestSession({ options, sessions, tokens, now }, request)),
+    checkCsrf(request, submittedToken) {
+      if (SAFE_METHODS.has(request.method.toUpperCase())) return null;
+      const header = headerReader(request);
+      const problem = csrfProblem(
+        { method: request.method, url: request.url, headers: { get: header }, body: null },
+        parseCookies(header("cookie")).get(options.csrf.cookieName) ?? null,
+        submittedToken ?? header(options.csrf.headerName.toLowerCase()),
+        trustedOrigins,
+      );
+      if (problem === null) return null;
       return {
-        sessions: await runtime.sessions.purgeExpired(at),
-        tokens: await runtime.keys.purgeExpired(at),
-        codes: await runtime.codes.purgeExpired(at),
+        status: 403,
+        errors: [apiError(runtime.messages, "csrf_failed", undefined, { reason: csrfReason(problem) })],
       };
     },
+    validateSessionToken: (token) => whenStarted(() => validateSessionToken(api, token)),
+    createSessionToken: (userId, client) => whenStarted(() => createSessionToken(api, userId, client)),
+    verifyAccessToken: (token) =>
+      options.tokens.jwt.statefulValidation
+        ? whenStarted(() => verifyAccessToken(api, token))
+        : verifyAccessToken(api, token),
+    jwks: () => jwks(api),
+    purgeExpired: () =>
+      whenStarted(async () => {
+        const at = now();
+        return {
+          sessions: await runtime.sessions.purgeExpired(at),
+          tokens: await runtime.keys.purgeExpired(at),
+          codes: await runtime.codes.purgeExpired(at),
+        };
+      }),
     async close() {
-      await ready.catch(() => {});
+      await startup.settled();
       await runtime.rateLimiter?.close();
       await mailer.close();
+      await sms.close();
       await store.close();
     },
   };
@@ -255,9 +399,43 @@ function mailTransport(o: ResolvedOptions): MailTransportOptions {
   }
 }
 
+function smsTransport(o: ResolvedOptions): SmsTransportOptions {
+  const s = o.sms;
+  const delivery = { timeoutMs: s.requestTimeoutMs, retries: s.retries, retryDelayMs: s.retryDelayMs };
+  switch (s.transport) {
+    case "console":
+      return { kind: "console" };
+    case "file":
+      return { kind: "file", directory: s.fileDirectory };
+    case "webhook":
+      return { kind: "webhook", url: s.webhook.url!, secret: s.webhook.secret!, delivery };
+    case "twilio":
+      return {
+        kind: "twilio",
+        accountSid: s.twilio.accountSid!,
+        authToken: s.twilio.authToken!,
+        ...(s.twilio.from !== null ? { from: s.twilio.from } : {}),
+        ...(s.twilio.messagingServiceSid !== null
+          ? { messagingServiceSid: s.twilio.messagingServiceSid }
+          : {}),
+        baseUrl: s.twilio.baseUrl,
+        delivery,
+      };
+  }
+}
+
+/** The promise's value, or a rejection when it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function createRateLimiter(
   o: ResolvedOptions,
-  pool: import("pg").Pool | undefined,
+  pool: PostgresQueryable | undefined,
   logger: Logger,
   defaults: Readonly<Record<string, string | false>>,
 ): Promise<RateLimiter | null> {

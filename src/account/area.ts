@@ -7,10 +7,18 @@ import { verifyEmailStage } from "./email/stage.js";
 import { loginByCodeRoutes } from "./login-by-code/routes.js";
 import { loginByCodeStage } from "./login-by-code/stage.js";
 import { accountMessages } from "./messages.js";
-import { accountOptions, checkAccountOptions, passwordOptions } from "./options.js";
+import {
+  accountOptions,
+  checkAccountOptions,
+  passwordOptions,
+  signupFieldSet,
+  smsOptions,
+} from "./options.js";
+import { phoneRoutes } from "./phone/routes.js";
+import { verifyPhoneStage } from "./phone/stage.js";
 import { isResetByCodePending } from "./reset/by-code.js";
 import { passwordResetRoutes } from "./reset/routes.js";
-import { accountRoutes } from "./routes.js";
+import { localAccountRoutes, sessionRoutes } from "./routes.js";
 
 /** allauth's legacy `authentication_method`, present only when email and/or username log in. */
 function authenticationMethod(methods: readonly string[]): string | undefined {
@@ -38,29 +46,54 @@ function accountConfig(o: ResolvedOptions) {
   };
 }
 
+/** The phone endpoints, with `phone` in account.signupFields (allauth: "`phone` enables the phone flows"). */
+function phoneEnabled(o: ResolvedOptions): boolean {
+  return signupFieldSet(o.account.signupFields).has("phone");
+}
+
+/**
+ * Whether accounts of this server's own exist: not with socialaccount.only, where a provider is
+ * the only way in and allauth serves no login, signup, password, address or phone endpoints.
+ */
+function localAccounts(o: ResolvedOptions): boolean {
+  return !o.socialaccount.only;
+}
+
 /**
  * allauth's account app: login, signup, logout, reauthentication, password change, email
- * verification and addresses, password reset, login by code; the login_by_code and verify_email
- * stages.
+ * verification and addresses, phone numbers, password reset, login by code; the login_by_code,
+ * verify_phone and verify_email stages.
  */
 export const accountArea: Area = {
   name: "account",
-  options: { account: accountOptions, password: passwordOptions },
+  options: { account: accountOptions, password: passwordOptions, sms: smsOptions },
   checkOptions: checkAccountOptions,
-  routes: (o) => [...accountRoutes(o), ...emailRoutes(), ...passwordResetRoutes(), ...loginByCodeRoutes(o)],
-  stages: [loginByCodeStage, verifyEmailStage],
+  routes: (o, hooks) => [
+    ...sessionRoutes(),
+    ...(localAccounts(o)
+      ? [
+          ...localAccountRoutes(o, hooks),
+          ...emailRoutes(),
+          ...(phoneEnabled(o) ? phoneRoutes(o) : []),
+          ...passwordResetRoutes(),
+        ]
+      : []),
+    ...loginByCodeRoutes(o),
+  ],
+  stages: [loginByCodeStage, verifyPhoneStage, verifyEmailStage],
   config: accountConfig,
   async flows(ctx) {
     const a = ctx.options.account;
     const flows: FlowInfo[] = [];
     if (ctx.user) {
-      if (ctx.user.password !== null) flows.push({ id: Flow.REAUTHENTICATE });
+      if (ctx.user.hasPassword) flows.push({ id: Flow.REAUTHENTICATE });
     } else {
-      flows.push({ id: Flow.LOGIN });
+      const local = localAccounts(ctx.options);
+      if (local) flows.push({ id: Flow.LOGIN });
       if (a.loginByCode.enabled) flows.push({ id: Flow.LOGIN_BY_CODE });
-      if (a.isOpenForSignup) flows.push({ id: Flow.SIGNUP });
+      if (local && a.isOpenForSignup) flows.push({ id: Flow.SIGNUP });
     }
-    if (a.passwordResetByCode.enabled) {
+    if (localAccounts(ctx.options) && a.passwordResetByCode.enabled) {
       flows.push({ id: Flow.PASSWORD_RESET_BY_CODE, is_pending: await isResetByCodePending(ctx) });
     }
     return flows;

@@ -1,11 +1,12 @@
 import type { Context } from "../base/context.js";
 import { safeEqual, sha256 } from "../core/crypto.js";
 import { conflict, type Result } from "../core/responses.js";
-import { generateUserCode, normalizeUserCode } from "../core/usercode.js";
+import { generateUserCode, normalizeUserCode, type UserCodeFormat } from "../core/usercode.js";
 import type { CodeProcessRecord } from "../store/code-processes.js";
+import { isPhoneNumber } from "./phone/numbers.js";
 
-/** The processes that mail a code to a person. */
-export type CodeKind = "login_by_code" | "email_verification" | "password_reset";
+/** The processes that send a code to a person (by mail, or by text to a phone). */
+export type CodeKind = "login_by_code" | "email_verification" | "password_reset" | "phone_verification";
 
 /** How a guess went. */
 export type GuessResult =
@@ -35,11 +36,19 @@ function settings(ctx: Context, kind: CodeKind): { maxAttempts: number; timeout:
       return a.emailVerificationByCode;
     case "password_reset":
       return a.passwordResetByCode;
+    case "phone_verification":
+      return a.phoneVerification;
   }
 }
 
+/** Texted codes have a format of their own (allauth texts login codes in it too). */
+function codeFormat(ctx: Context, recipient: string): UserCodeFormat {
+  const a = ctx.options.account;
+  return isPhoneNumber(recipient) ? (a.phoneVerification.codeFormat ?? a.userCodeFormat) : a.userCodeFormat;
+}
+
 /**
- * One code mailed to a person and what may still be done with it (allauth's
+ * One code sent to a person and what may still be done with it (allauth's
  * AbstractCodeVerificationProcess). The state lives in the database, not the session: the
  * session only names the process (by id), and every guess is claimed atomically before it is
  * checked, so at most `maxAttempts` guesses are ever checked, whatever the concurrency.
@@ -57,7 +66,7 @@ export class CodeVerification {
     init: { userId: number | null; recipient: string; decoy?: boolean; data?: Record<string, unknown> },
   ): Promise<{ process: CodeVerification; code: string }> {
     const { maxAttempts, timeout } = settings(ctx, kind);
-    const code = generateUserCode(ctx.options.account.userCodeFormat);
+    const code = generateUserCode(codeFormat(ctx, init.recipient));
     const now = ctx.now();
     const record = await ctx.rt.codes.create({
       kind,
@@ -179,7 +188,7 @@ export class CodeVerification {
       data?: Record<string, unknown>;
     },
   ): Promise<string | null> {
-    const code = generateUserCode(ctx.options.account.userCodeFormat);
+    const code = generateUserCode(codeFormat(ctx, change.recipient ?? this.recipient));
     const decoy = change.decoy ?? this.decoy;
     const updated = await ctx.rt.codes.replaceCode(this.id, ctx.now(), {
       codeHash: decoy ? null : hashUserCode(code),

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { field, formCheck } from "../core/input.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { signupFieldSet } from "./options.js";
+import { optionalE164Phone, optionalPhoneField, phoneField } from "./phone/inputs.js";
+import { withSignupFields } from "./signup-fields.js";
 
 /**
  * The input schemas of the account area, named as allauth's headless inputs. Each is built
@@ -18,6 +20,7 @@ export function loginInput(o: ResolvedOptions) {
   const shape: Record<string, z.ZodType> = {};
   if (methods.includes("username")) shape.username = only ? field.text() : field.optionalText();
   if (methods.includes("email")) shape.email = only ? field.email() : field.optionalEmail();
+  if (methods.includes("phone")) shape.phone = only ? phoneField(o) : optionalPhoneField(o);
   shape.password = field.password();
   return z
     .object(shape)
@@ -27,12 +30,20 @@ export function loginInput(o: ResolvedOptions) {
     ) as unknown as z.ZodType<LoginInput>;
 }
 export const LoginInput = z
-  .object({ username: field.optionalText(), email: field.optionalEmail(), password: field.password() })
-  .refine((v) => (v.username === undefined) !== (v.email === undefined), invalidLogin);
+  .object({
+    username: field.optionalText(),
+    email: field.optionalEmail(),
+    phone: optionalE164Phone(),
+    password: field.password(),
+  })
+  .refine((v) => [v.username, v.email, v.phone].filter((x) => x !== undefined).length === 1, invalidLogin);
 export type LoginInput = z.infer<typeof LoginInput>;
 
-/** POST /auth/signup: the fields of account.signupFields, in that order (`password1` is `password`). */
-export function signupInput(o: ResolvedOptions) {
+/**
+ * POST /auth/signup: the fields of account.signupFields, in that order (`password1` is
+ * `password`), and your extra fields (createLatchkey's signupFields).
+ */
+export function signupInput(o: ResolvedOptions, extra?: z.ZodObject) {
   const fields = signupFieldSet(o.account.signupFields);
   const shape: Record<string, z.ZodType> = {};
   for (const [name, required] of fields) {
@@ -40,8 +51,9 @@ export function signupInput(o: ResolvedOptions) {
     if (name === "email2") shape.email2 = required ? field.email() : field.optionalEmail();
     if (name === "username") shape.username = required ? field.text(150) : field.optionalText(150);
     if (name === "password1") shape.password = required ? field.password() : field.optionalPassword();
+    if (name === "phone") shape.phone = required ? phoneField(o) : optionalPhoneField(o);
   }
-  let schema: z.ZodType = z.object(shape);
+  let schema: z.ZodType = z.object(withSignupFields(shape, extra));
   if (fields.has("email2")) {
     schema = (schema as z.ZodObject).refine(
       (v) => {
@@ -58,6 +70,7 @@ export const SignupInput = z.object({
   email2: field.optionalEmail(),
   username: field.optionalText(150),
   password: field.optionalPassword(),
+  phone: optionalE164Phone(),
 });
 export type SignupInput = z.infer<typeof SignupInput>;
 

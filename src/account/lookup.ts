@@ -2,9 +2,9 @@ import type { Context } from "../base/context.js";
 import type { UserRecord } from "../store/users.js";
 
 /**
- * Finding accounts by address without telling callers whether they exist (allauth's
- * ACCOUNT_PREVENT_ENUMERATION): password reset and code requests answer alike for known and
- * unknown addresses, at the same cost.
+ * Finding accounts by address or phone number without telling callers whether they exist
+ * (allauth's ACCOUNT_PREVENT_ENUMERATION): password reset and code requests answer alike for
+ * known and unknown ones, at the same cost.
  */
 
 /** Whether answers must not tell known from unknown addresses (ACCOUNT_PREVENT_ENUMERATION, "strict" included). */
@@ -26,6 +26,22 @@ export async function findActiveAccountByEmail(ctx: Context, email: string): Pro
     return null;
   }
   return user.isActive ? user : null;
+}
+
+/**
+ * The account a phone number identifies (allauth adapter `get_user_by_phone`: the account that
+ * verified it, else the first that claimed it), active or not, or null. A miss runs the same
+ * number of queries as a hit (no user has id 0).
+ */
+export async function findAccountByPhone(ctx: Context, phone: string): Promise<UserRecord | null> {
+  const owner = await ctx.rt.phones.ownerOf(phone);
+  return ctx.rt.users.findById(owner ?? 0);
+}
+
+/** The active account a phone number identifies, or null (see findAccountByPhone). */
+export async function findActiveAccountByPhone(ctx: Context, phone: string): Promise<UserRecord | null> {
+  const user = await findAccountByPhone(ctx, phone);
+  return user?.isActive ? user : null;
 }
 
 /** allauth `send_unknown_account_mail`: only when ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS. */

@@ -4,9 +4,11 @@ export const accountMessages = {
   email_mismatch: "You must type the same email each time.",
   email_password_mismatch: "The email address and/or password you specified are not correct.",
   username_password_mismatch: "The username and/or password you specified are not correct.",
+  phone_password_mismatch: "The phone number and/or password you specified are not correct.",
   too_many_login_attempts: "Too many failed login attempts. Try again later.",
   email_taken: "A user is already registered with this email address.",
   username_taken: "A user with that username already exists.",
+  phone_taken: "A user is already registered with this phone number.",
   username_blacklisted: "Username can not be used. Please use other username.",
   "invalid.username":
     "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
@@ -15,6 +17,10 @@ export const accountMessages = {
   // The headless adapter's wording (address management) and the account adapter's (reset and code requests).
   unknown_email: "Unknown email address.",
   "unknown_email.account": "The email address is not assigned to any user account.",
+  unknown_phone: "The phone number is not assigned to any user account.",
+  select_only_one: "Please select only one.",
+  // allauth's PhoneField (an E.164 RegexValidator whose code is invalid_phone).
+  invalid_phone: "Enter a phone number including country code (e.g. +1 for the US).",
   cannot_remove_primary_email: "You cannot remove your primary email address.",
   unverified_primary_email: "Your primary email address must be verified.",
   same_as_current: "The new value must be different from the current one.",

@@ -1,7 +1,17 @@
+import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import { countOrBoolean, seconds } from "../options/fields.js";
 import { OptionsError } from "../options/resolve.js";
 import type { ResolvedOptions } from "../options/schema.js";
+
+/** ALLAUTH_USER_CODE_FORMAT's shape. */
+const codeFormat = z
+  .object({
+    alphabet: z.string().min(10).default("BCDFGHJKLMNPQRSTVWXZ"),
+    length: z.number().int().min(4).max(32).default(8),
+    dashed: z.boolean().default(true),
+  })
+  .strict();
 
 const signupField = z.string().regex(/^(email|email2|username|password1|password2|phone)\*?$/, {
   message:
@@ -13,10 +23,10 @@ export const accountOptions = z
   .object({
     /** ACCOUNT_LOGIN_METHODS. */
     loginMethods: z
-      .array(z.enum(["email", "username"]))
+      .array(z.enum(["email", "username", "phone"]))
       .min(1)
       .default(["username"]),
-    /** ACCOUNT_SIGNUP_FIELDS; `*` marks a required field. `password1` is the `password` input; `password2` is ignored by headless clients, as in allauth. */
+    /** ACCOUNT_SIGNUP_FIELDS; `*` marks a required field. `password1` is the `password` input; `password2` is ignored by headless clients, as in allauth; `phone` enables the phone flows. */
     signupFields: z.array(signupField).min(1).default(["email", "username*", "password1*", "password2*"]),
     /** Adapter `is_open_for_signup`: false answers 403 to signups. */
     isOpenForSignup: z.boolean().default(true),
@@ -28,7 +38,7 @@ export const accountOptions = z
     uniqueEmail: z.boolean().default(true),
     /** ACCOUNT_REAUTHENTICATION_TIMEOUT: how long an authentication counts as recent. */
     reauthenticationTimeout: seconds(300),
-    /** ACCOUNT_REAUTHENTICATION_REQUIRED: reauthenticate before email changes. */
+    /** ACCOUNT_REAUTHENTICATION_REQUIRED: reauthenticate before email and phone changes. */
     reauthenticationRequired: z.boolean().default(false),
     /** ACCOUNT_LOGIN_TIMEOUT: the longest a staged login may take. */
     loginTimeout: seconds(900),
@@ -96,14 +106,33 @@ export const accountOptions = z
     /** ACCOUNT_EMAIL_NOTIFICATIONS: security notification mails (password changed, email added/removed/primary). */
     emailNotifications: z.boolean().default(false),
     /** ALLAUTH_USER_CODE_FORMAT: codes sent to people (login, verification, reset). */
-    userCodeFormat: z
+    userCodeFormat: codeFormat.prefault({}),
+    /** ACCOUNT_PHONE_VERIFICATION_*: phone numbers are verified with a texted code. */
+    phoneVerification: z
       .object({
-        alphabet: z.string().min(10).default("BCDFGHJKLMNPQRSTVWXZ"),
-        length: z.number().int().min(4).max(32).default(8),
-        dashed: z.boolean().default(true),
+        /** ACCOUNT_PHONE_VERIFICATION_ENABLED: a login whose user has an unverified number stops at verify_phone until the texted code is entered. */
+        enabled: z.boolean().default(true),
+        maxAttempts: z.number().int().min(1).default(3),
+        timeout: seconds(900),
+        /** ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE: how many times the number may be changed during signup verification (true = 2). */
+        supportsChange: countOrBoolean,
+        /** ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND: how many resends (true = 2). */
+        supportsResend: countOrBoolean,
+        /** ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT: texted codes (phone verification, and login codes sent by text); null: account.userCodeFormat. */
+        codeFormat: codeFormat.nullable().default(null),
       })
       .strict()
       .prefault({}),
+    /** Region (ISO 3166 code, e.g. "NL") of phone numbers entered without their country code; null: numbers must start with "+" and the country code. Numbers are stored in E.164 form. */
+    phoneDefaultRegion: z
+      .string()
+      .nullable()
+      .default(null)
+      .refine((v) => v === null || isSupportedCountry(v), {
+        message: "must be a two-letter region code libphonenumber knows (e.g. NL or US)",
+      }),
+    /** Tell a number without an account that asked for a login code, by text, that it has none (as account.emailUnknownAccounts does by mail). */
+    phoneUnknownAccounts: z.boolean().default(true),
   })
   .strict()
   .prefault({});
@@ -147,14 +176,59 @@ export const passwordOptions = z
   .strict()
   .prefault({});
 
+/** How texts reach phones (phone verification and login codes), as `mail` configures mail. */
+export const smsOptions = z
+  .object({
+    /** "console" prints texts (the default for `npm start`), "file" writes one JSON file per text to fileDirectory, "webhook" posts each text to your own gateway, "twilio" sends through Twilio's Messages API. */
+    transport: z.enum(["console", "file", "webhook", "twilio"]).default("console"),
+    /** Folder of the "file" transport (one JSON file `{to, body, kind, date}` per text). */
+    fileDirectory: z.string().default(".latchkey/sms"),
+    /** The longest a response waits for a send; a slower send finishes (or fails, logged) in the background. */
+    sendTimeoutMs: z.number().int().min(1).default(5000),
+    /** "webhook" and "twilio": the longest one HTTP request may take. */
+    requestTimeoutMs: z.number().int().min(1).default(5000),
+    /** "webhook" and "twilio": further attempts after a network error, a timeout, 408, 429 or 5xx. */
+    retries: z.number().int().min(0).max(10).default(2),
+    /** "webhook" and "twilio": the wait before the first retry, doubled before each next one. */
+    retryDelayMs: z.number().int().min(0).default(500),
+    webhook: z
+      .object({
+        /** Where each text is POSTed as JSON `{to, body, kind}` (https://, or http:// to this machine). */
+        url: z.string().nullable().default(null),
+        /** Key of the X-Latchkey-Signature header: "sha256=" and the hex HMAC-SHA256 of the raw body (at least 16 characters). */
+        secret: z.string().nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    twilio: z
+      .object({
+        /** The account SID (AC…). */
+        accountSid: z.string().nullable().default(null),
+        /** The auth token; with the account SID, the basic-auth credentials. */
+        authToken: z.string().nullable().default(null),
+        /** The sender: a Twilio number (E.164) or an alphanumeric sender ID. */
+        from: z.string().nullable().default(null),
+        /** A Messaging Service SID (MG…), sent instead of `from` when set. */
+        messagingServiceSid: z.string().nullable().default(null),
+        /** The API's base URL (https://, or http:// to this machine). */
+        baseUrl: z.string().default("https://api.twilio.com"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
 declare module "../options/schema.js" {
   interface AreaOptions {
     account: z.output<typeof accountOptions>;
     password: z.output<typeof passwordOptions>;
+    sms: z.output<typeof smsOptions>;
   }
   interface AreaOptionsInput {
     account?: z.input<typeof accountOptions>;
     password?: z.input<typeof passwordOptions>;
+    sms?: z.input<typeof smsOptions>;
   }
 }
 
@@ -196,8 +270,11 @@ export function checkAccountOptions(o: ResolvedOptions): void {
       '"mandatory" requires a required email field ("email*") in account.signupFields',
     );
   }
-  if (fields.has("phone")) {
-    throw new OptionsError("account.signupFields", '"phone" is not supported yet');
+  if (a.loginMethods.includes("phone") && !fields.has("phone")) {
+    throw new OptionsError(
+      "account.loginMethods",
+      '"phone" as a login method requires "phone" in account.signupFields',
+    );
   }
   if (fields.has("email2") && !fields.has("email")) {
     throw new OptionsError("account.signupFields", '"email2" requires "email"');
@@ -213,5 +290,51 @@ export function checkAccountOptions(o: ResolvedOptions): void {
   }
   if (a.loginByCode.required !== false && !a.loginByCode.enabled) {
     throw new OptionsError("account.loginByCode.required", "requires account.loginByCode.enabled");
+  }
+  checkSmsOptions(o);
+}
+
+/** An http(s) URL that keeps a secret on the wire: https, or http to this machine. */
+function isSafeGatewayUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
+/** What the chosen SMS transport needs. */
+function checkSmsOptions(o: ResolvedOptions): void {
+  const s = o.sms;
+  if (s.transport === "webhook") {
+    if (s.webhook.url === null || !isSafeGatewayUrl(s.webhook.url)) {
+      throw new OptionsError(
+        "sms.webhook.url",
+        "the webhook transport needs an https:// URL (http:// only to localhost)",
+      );
+    }
+    if (s.webhook.secret === null || s.webhook.secret.length < 16) {
+      throw new OptionsError(
+        "sms.webhook.secret",
+        "the webhook transport needs a secret of at least 16 characters",
+      );
+    }
+  }
+  if (s.transport === "twilio") {
+    if (!s.twilio.accountSid)
+      throw new OptionsError("sms.twilio.accountSid", "the twilio transport needs it");
+    if (!s.twilio.authToken) throw new OptionsError("sms.twilio.authToken", "the twilio transport needs it");
+    if (!s.twilio.from && !s.twilio.messagingServiceSid) {
+      throw new OptionsError(
+        "sms.twilio.from",
+        "the twilio transport needs a sender (or sms.twilio.messagingServiceSid)",
+      );
+    }
+    if (!isSafeGatewayUrl(s.twilio.baseUrl)) {
+      throw new OptionsError("sms.twilio.baseUrl", "must be an https:// URL (http:// only to localhost)");
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { authenticationState } from "../base/auth.js";
+import type { LatchkeyHooks } from "../base/hooks.js";
 import { logout } from "../base/login.js";
 import { authenticated, type Route, route } from "../base/route.js";
 import type { ResolvedOptions } from "../options/schema.js";
@@ -6,8 +7,8 @@ import { changePassword, login, reauthenticate } from "./flows/password.js";
 import { signup, signupErrorsBesides } from "./flows/signup.js";
 import { ChangePasswordInput, loginInput, ReauthenticateInput, signupInput } from "./inputs.js";
 
-/** The account area's core endpoints, relative to /{client}/v1. */
-export function accountRoutes(o: ResolvedOptions): Route[] {
+/** The session endpoints and reauthentication, relative to /{client}/v1: there with any way in. */
+export function sessionRoutes(): Route[] {
   return [
     route({
       method: "GET",
@@ -23,6 +24,21 @@ export function accountRoutes(o: ResolvedOptions): Route[] {
     }),
     route({
       method: "POST",
+      path: "/auth/reauthenticate",
+      summary: "Reauthenticate with the password",
+      gate: authenticated,
+      rateLimit: "reauthenticate",
+      input: ReauthenticateInput,
+      handler: reauthenticate,
+    }),
+  ];
+}
+
+/** Password login, signup and password change, relative to /{client}/v1: local accounts only. */
+export function localAccountRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
+  return [
+    route({
+      method: "POST",
       path: "/auth/login",
       summary: "Log in with a password",
       input: loginInput(o),
@@ -33,19 +49,10 @@ export function accountRoutes(o: ResolvedOptions): Route[] {
       method: "POST",
       path: "/auth/signup",
       summary: "Sign up",
-      input: signupInput(o),
+      input: signupInput(o, hooks.signupFields),
       rateLimit: "signup",
       onInvalidInput: signupErrorsBesides,
       handler: signup,
-    }),
-    route({
-      method: "POST",
-      path: "/auth/reauthenticate",
-      summary: "Reauthenticate with the password",
-      gate: authenticated,
-      rateLimit: "reauthenticate",
-      input: ReauthenticateInput,
-      handler: reauthenticate,
     }),
     route({
       method: "POST",

@@ -108,8 +108,7 @@ export function toNodeListener(latchkey: Latchkey, options: NodeListenerOptions 
 /** The pipeline's view of a Node request: headers read in place, the body streamed only if there is one. */
 export function toApiRequest(req: IncomingMessage, options: NodeListenerOptions = {}): ApiRequest {
   const method = req.method ?? "GET";
-  const path = req.url ?? "/";
-  const url = path.startsWith("/") ? `${scheme(req, options)}://${hostOf(req)}${path}` : path;
+  const url = requestUrl(req, options);
   const incoming = req.headers;
   const headers = {
     get(name: string): string | null {
@@ -197,8 +196,7 @@ export function toWebRequest(
   overrides: WebRequestOverrides = {},
 ): Request {
   const method = req.method ?? "GET";
-  const path = overrides.path ?? req.url ?? "/";
-  const url = path.startsWith("/") ? `${scheme(req, options)}://${hostOf(req)}${path}` : path;
+  const url = requestUrl(req, options, overrides.path);
 
   const headers = new Headers();
   const raw = req.rawHeaders;
@@ -222,6 +220,19 @@ export function toWebRequest(
     return new Request(url, { method, headers });
   }
   return new Request(url, { method, headers, body: bodyStream(req), duplex: "half" } as RequestInit);
+}
+
+/**
+ * The absolute URL of a Node request: the scheme from the socket (or X-Forwarded-Proto when
+ * trusted), the host from the Host header, then the path (default `req.url`). Throws TypeError
+ * on a Host header that is not a host.
+ */
+export function requestUrl(
+  req: IncomingMessage,
+  options: NodeListenerOptions = {},
+  path: string = req.url ?? "/",
+): string {
+  return path.startsWith("/") ? `${scheme(req, options)}://${hostOf(req)}${path}` : path;
 }
 
 function scheme(req: IncomingMessage, options: NodeListenerOptions): "http" | "https" {

@@ -3,6 +3,7 @@ import type { Client } from "../core/enums.js";
 import type { FlowInfo } from "../core/wire.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import type { AreaHooks, Context, Stage } from "./context.js";
+import type { LatchkeyHooks } from "./hooks.js";
 import type { PageRoute, Route } from "./route.js";
 
 /**
@@ -17,8 +18,8 @@ export interface Area {
   options?: Readonly<Record<string, z.ZodType>>;
   /** Its cross-option checks (allauth's system checks): throw OptionsError naming the option. */
   checkOptions?(o: ResolvedOptions): void;
-  /** Its endpoints under /{base}/{client}/v1, as the options shape them. */
-  routes?(o: ResolvedOptions): Route[];
+  /** Its endpoints under /{base}/{client}/v1, as the options (and your hooks' signupFields) shape them. */
+  routes?(o: ResolvedOptions, hooks: LatchkeyHooks): Route[];
   /** Its endpoints outside the API base. */
   pages?(o: ResolvedOptions): PageRoute[];
   /** Its login stages (they take their place in allauth's order). */

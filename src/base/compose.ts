@@ -5,6 +5,7 @@ import type { ResolvedOptions } from "../options/schema.js";
 import type { Area } from "./area.js";
 import { configRoute } from "./config.js";
 import type { AreaHooks, Stage } from "./context.js";
+import type { LatchkeyHooks } from "./hooks.js";
 import { orderStages } from "./login.js";
 import type { PageRoute, Route } from "./route.js";
 
@@ -31,8 +32,8 @@ export function optionsComposition(
 }
 
 /** The endpoints: /config, then each area's. */
-export function areaRoutes(areas: readonly Area[], o: ResolvedOptions): Route[] {
-  return [configRoute(areas, o), ...areas.flatMap((a) => a.routes?.(o) ?? [])];
+export function areaRoutes(areas: readonly Area[], o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
+  return [configRoute(areas, o), ...areas.flatMap((a) => a.routes?.(o, hooks) ?? [])];
 }
 
 export function areaPages(areas: readonly Area[], o: ResolvedOptions): PageRoute[] {

@@ -17,12 +17,16 @@ import type { ResolvedOptions } from "../options/schema.js";
 import type { PendingLogin, Session } from "../sessions/session.js";
 import type { SessionStore } from "../sessions/store.js";
 import type { TokenStrategy } from "../sessions/tokens/strategy.js";
+import type { SmsSender } from "../sms/index.js";
 import type { EmailAddresses } from "../store/addresses.js";
 import type { Authenticators } from "../store/authenticators.js";
 import type { CodeProcessStore } from "../store/code-processes.js";
 import type { Store } from "../store/database.js";
 import type { KeyStore } from "../store/keys.js";
-import type { UserRecord, Users } from "../store/users.js";
+import type { PhoneNumbers } from "../store/phones.js";
+import type { SessionUser } from "../store/session-users.js";
+import { toWireUser, type UserRecord, type Users } from "../store/users.js";
+import type { HookRequest, LatchkeyHooks, SecurityEvent, SecurityEventInfo, SignupAttempt } from "./hooks.js";
 
 /*
  * The request context, the runtime behind it, and the contracts the runtime holds (stages,
@@ -43,7 +47,7 @@ export class Context {
    * The account an anonymous request acts on, when a gate found one (changing the address of a
    * signup that awaits its code): user-keyed rate limits count for it.
    */
-  actingFor: UserRecord | null = null;
+  actingFor: SessionUser | null = null;
 
   constructor(
     readonly rt: Runtime,
@@ -53,7 +57,7 @@ export class Context {
     /** The session (loaded, or fresh and unsaved). */
     public session: Session,
     /** The authenticated user, or null. */
-    public user: UserRecord | null,
+    public user: SessionUser | null,
     /** The token the client sent (app), to tell whether a new one must be handed out. */
     readonly sentToken: string | null,
     readonly cookies: Map<string, string>,
@@ -83,6 +87,52 @@ export class Context {
     return badRequest([this.error(id, param, values)]);
   }
 
+  /** This request as the hooks see it. */
+  get hookRequest(): HookRequest {
+    const { method, url, headers } = this.request;
+    return { method, url, headers, ip: this.ip, userAgent: this.userAgent, client: this.client };
+  }
+
+  /**
+   * Records a security event: one structured log line, then your handler (createLatchkey's
+   * `on`), awaited; a handler that throws fails the request (the pipeline answers a logged 500).
+   */
+  async emit(
+    event: SecurityEvent,
+    user: SessionUser | null,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    this.rt.logger.info(
+      {
+        event,
+        user: user?.id ?? null,
+        ip: this.ip,
+        userAgent: this.userAgent,
+        client: this.client,
+        ...details,
+      },
+      event,
+    );
+    const handler = this.rt.adapter.on?.[event];
+    if (!handler) return;
+    const info: SecurityEventInfo = {
+      event,
+      user: user ? toWireUser(user) : null,
+      ip: this.ip,
+      userAgent: this.userAgent,
+      client: this.client,
+      at: new Date(this.now()),
+      details,
+    };
+    await handler(info);
+  }
+
+  /** Whether your isOpenForSignup hook lets this signup go ahead (true without one). */
+  async mayOpenSignup(attempt: SignupAttempt): Promise<boolean> {
+    const hook = this.rt.adapter.isOpenForSignup;
+    return hook ? (await hook(this.hookRequest, attempt)) === true : true;
+  }
+
   /** A new CSRF token, as Django does at login: tokens seen before login stop working. */
   rotateCsrf(): void {
     if (this.client === Client.BROWSER) this.csrfToken = newCsrfToken();
@@ -101,7 +151,7 @@ export class Context {
 }
 
 /** A context whose caller is logged in (behind the `authenticated` gate). */
-export type AuthenticatedContext = Context & { user: UserRecord };
+export type AuthenticatedContext = Context & { user: SessionUser };
 
 /** A context whose pending login is at the route's stage (behind a stage gate). */
 export type StageContext = Context & { login: PendingLogin };
@@ -128,11 +178,15 @@ export interface Runtime {
   keys: KeyStore;
   /** Codes mailed to people, with their attempt counters. */
   codes: CodeProcessStore;
+  /** The users' phone numbers. */
+  phones: PhoneNumbers;
   sessions: SessionStore;
   hasher: PasswordHashing;
   /** null when rate limits are off. */
   rateLimiter: RateLimiter | null;
   mailer: Mailer;
+  /** Texts to phones. */
+  sms: SmsSender;
   logger: Logger;
   /** How app clients present their session, and what they get at login. */
   tokens: TokenStrategy;
@@ -142,6 +196,8 @@ export interface Runtime {
   stages: readonly Stage[];
   /** What areas let other areas ask of them. */
   hooks: AreaHooks;
+  /** Your hooks (createLatchkey's isOpenForSignup, signupFields, on). */
+  adapter: LatchkeyHooks;
   /** The message of every error, by message id. */
   messages: Messages;
   /** Epoch milliseconds; replaceable in tests to move through expiry windows. */
@@ -179,5 +235,5 @@ export interface AreaHooks {
    * Why the user may not add an address that is not proven yet (MFA: `add_email_blocked`, on the
    * `email` field), or null.
    */
-  refuseAddingEmail(ctx: Context, user: UserRecord): Promise<ApiError | null>;
+  refuseAddingEmail(ctx: Context, user: SessionUser): Promise<ApiError | null>;
 }

@@ -3,7 +3,7 @@ import type { Result } from "../core/responses.js";
 import type { AuthenticationMethod } from "../core/wire.js";
 import { SessionKey } from "../sessions/keys.js";
 import type { PendingLogin } from "../sessions/session.js";
-import type { UserRecord } from "../store/users.js";
+import { sessionUser, type UserRecord } from "../store/users.js";
 import { authenticated, unauthenticated } from "./auth.js";
 import type { Context, Stage } from "./context.js";
 import { abortLogin } from "./pending.js";
@@ -98,19 +98,22 @@ export async function completeLogin(
 ): Promise<Result> {
   const session = ctx.session;
   session.delete(SessionKey.LOGIN);
-  session.userId = user.id;
+  session.setUser(sessionUser(user));
   session.set(SessionKey.METHODS, records);
   session.cycleKey();
-  ctx.user = user;
+  ctx.user = session.user;
   ctx.rotateCsrf();
   await ctx.rt.users.recordLogin(user.id, ctx.now());
+  await ctx.emit("login", ctx.user, { methods: records.map((r) => r.method) });
   return authenticated(ctx);
 }
 
 /** Ends the session (allauth logout): pending flows go with it. */
 export async function logout(ctx: Context): Promise<Result> {
+  const user = ctx.user;
   ctx.session.flush(ctx.now());
   ctx.user = null;
+  if (user) await ctx.emit("logout", user);
   return unauthenticated(ctx);
 }
 

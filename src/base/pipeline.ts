@@ -10,6 +10,7 @@ import { csrfProblem } from "../http/csrf.js";
 import { type ApiAnswer, type ApiRequest, currentHttpDate, pathOf } from "../http/exchange.js";
 import { Session } from "../sessions/session.js";
 import type { SessionLookup } from "../sessions/tokens/strategy.js";
+import { isConnectionError } from "../store/database.js";
 import { ReauthenticationRequired, reauthenticationRequired, unauthenticated } from "./auth.js";
 import type { Runtime } from "./context.js";
 import { Context, newCsrfToken } from "./context.js";
@@ -27,6 +28,19 @@ export type Responder = (request: ApiRequest, info?: ConnectionInfo) => Promise<
 /** The Web-standard handler: `Request` in, `Response` out. */
 export type Handler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
 
+/** What the pipeline asks of the service it runs in: whether it has started, and whether its stores answer. */
+export interface ServiceStatus {
+  /** Null once started; otherwise the start to wait for, which rejects while the store cannot be reached. */
+  pending(): Promise<void> | null;
+  /** Seconds after which a client answered 503 should try again. */
+  retryAfterSeconds(): number;
+  /** Whether the store and the rate-limit store answer now (GET {base}/health/ready). */
+  ready(): Promise<boolean>;
+}
+
+/** A service whose store is started and answering (a pipeline built over a started Latchkey's runtime). */
+const STARTED: ServiceStatus = { pending: () => null, retryAfterSeconds: () => 1, ready: async () => true };
+
 const CACHE_CONTROL = "max-age=0, no-cache, no-store, must-revalidate, private";
 const CORS_ALLOWED_HEADERS =
   "Content-Type, X-CSRFToken, X-Session-Token, X-Email-Verification-Key, X-Password-Reset-Key, Authorization";
@@ -35,6 +49,10 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const TREE = /^\/(browser|app)\/v1(\/.*)$/;
 /** Where an HTML form post carries its CSRF token (Django's name). */
 const FORM_CSRF_FIELD = "csrfmiddlewaretoken";
+/** Foreign origins refused CORS headers are logged once each, up to this many. */
+const CORS_WARNINGS = 100;
+/** Requests that met an unreachable store are logged at most this often. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
 interface PathEntry {
   methods: Map<string, Route>;
@@ -55,6 +73,7 @@ export function createResponder(
   rt: Runtime,
   routes: readonly Route[],
   pages: readonly PageRoute[],
+  service: ServiceStatus = STARTED,
 ): Responder {
   const o = rt.options;
   const base = o.basePath;
@@ -62,10 +81,27 @@ export function createResponder(
   const pagePatterns = pages.map(pagePattern);
   const allowedOrigins = new Set(o.cors.allowedOrigins);
   const trustedOrigins = new Set([...o.csrf.trustedOrigins, ...o.cors.allowedOrigins]);
+  const warnedOrigins = new Set<string>();
+  let outageLoggedAt = Number.NEGATIVE_INFINITY;
 
-  return async function respond(request: ApiRequest, info?: ConnectionInfo): Promise<ApiAnswer> {
+  const respond = async (request: ApiRequest, info?: ConnectionInfo): Promise<ApiAnswer> => {
     const origin = request.headers.get("origin");
     const cors = origin !== null && allowedOrigins.has(origin) ? origin : null;
+    if (
+      origin !== null &&
+      cors === null &&
+      warnedOrigins.size < CORS_WARNINGS &&
+      !warnedOrigins.has(origin)
+    ) {
+      if (origin !== originOf(request.url)) {
+        warnedOrigins.add(origin);
+        // The browser refuses the answer itself, with a message that cannot name the option.
+        rt.logger.warn(
+          { origin },
+          "cross-origin request answered without CORS headers: add its origin to cors.allowedOrigins for the browser to read the answers",
+        );
+      }
+    }
     const headers: [string, string][] = [
       ["cache-control", CACHE_CONTROL],
       ["expires", currentHttpDate()],
@@ -100,10 +136,26 @@ export function createResponder(
     };
     const error = (status: number, id: MessageId, values?: MessageValues) =>
       reply({ status, errors: [apiError(rt.messages, id, undefined, values)] });
+    const unavailable = () =>
+      reply({ status: 503, errors: [apiError(rt.messages, "service_unavailable")] }, [
+        "retry-after",
+        String(service.retryAfterSeconds()),
+      ]);
 
     try {
       const pathname = pathOf(request.url);
       const method = request.method.toUpperCase();
+      if (pathname === `${base}/health` || pathname === `${base}/health/ready`) {
+        if (method !== "GET" && method !== "HEAD") {
+          return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
+            "allow",
+            "GET, HEAD",
+          ]);
+        }
+        // Live: the process answers. Ready: started, and the stores answer now.
+        if (pathname === `${base}/health` || (await service.ready())) return reply({ status: 200 });
+        return unavailable();
+      }
       if (!pathname.startsWith(`${base}/`)) {
         for (const page of pagePatterns) {
           const params = page.match(pathname);
@@ -111,6 +163,8 @@ export function createResponder(
             params &&
             (page.route.method === method || (method === "HEAD" && page.route.method === "GET"))
           ) {
+            const starting = service.pending();
+            if (starting !== null && !(await succeeds(starting))) return unavailable();
             return reply(await runPage(rt, page.route, params, request, info, headers));
           }
         }
@@ -139,6 +193,10 @@ export function createResponder(
           entry.allow,
         ]);
       }
+
+      // Until the store is there (migrated), nothing past routing can be answered.
+      const starting = service.pending();
+      if (starting !== null && !(await succeeds(starting))) return unavailable();
 
       // Session: the app token or the browser cookie.
       const now = rt.now();
@@ -173,7 +231,7 @@ export function createResponder(
         if (client !== Client.BROWSER || !UNSAFE.has(method)) return null;
         const problem = csrfProblem(request, ctx.csrfToken, submitted, trustedOrigins);
         return problem
-          ? { status: 403, errors: [ctx.error("csrf_failed", undefined, { reason: problem })] }
+          ? { status: 403, errors: [ctx.error("csrf_failed", undefined, { reason: csrfReason(problem) })] }
           : null;
       };
       if ((route.body ?? "json") === "json") {
@@ -207,10 +265,55 @@ export function createResponder(
       }
       return reply(answer);
     } catch (err) {
+      if (isConnectionError(err)) {
+        const now = Date.now();
+        if (now - outageLoggedAt >= OUTAGE_LOG_INTERVAL_MS) {
+          outageLoggedAt = now;
+          rt.logger.warn({ err }, "the database cannot be reached: answering 503 (logged once every 10 s)");
+        }
+        return unavailable();
+      }
       rt.logger.error({ err, method: request.method, url: request.url }, "unhandled error");
       return error(500, "internal_error");
     }
   };
+  // One line per request at debug; at other levels not even the clock is read.
+  if (!rt.logger.isLevelEnabled("debug")) return respond;
+  return async (request, info) => {
+    const started = performance.now();
+    const answer = await respond(request, info);
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    rt.logger.debug(
+      { method: request.method, path: pathOf(request.url), status: answer.status, ms },
+      "request",
+    );
+    return answer;
+  };
+}
+
+/**
+ * The CSRF refusal's reason, with the option that lifts it where one does: a frontend on another
+ * origin is trusted by csrf.trustedOrigins (or by cors.allowedOrigins, which also lets it read
+ * the answers cross-origin).
+ */
+export function csrfReason(problem: string): string {
+  return problem === "origin not trusted"
+    ? "origin not trusted: add it to csrf.trustedOrigins, or to cors.allowedOrigins if it calls the API cross-origin"
+    : problem;
+}
+
+function succeeds(promise: Promise<void>): Promise<boolean> {
+  return promise.then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The scheme://host[:port] of an absolute URL (no URL object: this runs on requests). */
+function originOf(url: string): string {
+  const scheme = url.indexOf("://");
+  const end = url.indexOf("/", scheme + 3);
+  return end === -1 ? url : url.slice(0, end);
 }
 
 /** The browser's cookies after a request: the session (set, rotated or deleted), the CSRF token, and the areas'. */
@@ -306,7 +409,7 @@ async function runRoute(
     }
     let input: unknown = body;
     if (route.input) {
-      const parsed = parseInput(route.input, body, ctx.rt.messages);
+      const parsed = await parseInput(route.input, body, ctx.rt.messages);
       if (!parsed.ok) {
         const errors = (await route.onInvalidInput?.(ctx as never, body, parsed.errors)) ?? parsed.errors;
         return { status: 400, errors };

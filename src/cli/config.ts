@@ -1,21 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { applyEnvironment } from "../options/env.js";
 import type { LatchkeyOptions, ResolvedOptions } from "../options/schema.js";
-
-/**
- * Environment variables the CLI itself reads; they are not options, so they are kept away from
- * applyEnvironment (which refuses unknown LATCHKEY_* names).
- */
-export const CLI_VARIABLES = {
-  /** Path of the JSON options file, when --config is not given. */
-  config: "LATCHKEY_CONFIG",
-  /** Address `serve` binds, when --host is not given. */
-  host: "LATCHKEY_HOST",
-  /** Port `serve` listens on, when --port is not given (then PORT, then 8000). */
-  port: "LATCHKEY_PORT",
-  /** "1" prints stack traces with errors. */
-  debug: "LATCHKEY_DEBUG",
-} as const;
+import { CLI_VARIABLES } from "./invocation.js";
 
 const CLI_VARIABLE_NAMES: ReadonlySet<string> = new Set(Object.values(CLI_VARIABLES));
 

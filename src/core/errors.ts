@@ -36,6 +36,7 @@ export const coreMessages = {
   payload_too_large: "The request body is too large.",
   unsupported_media_type: "Send the request body as JSON (Content-Type: application/json).",
   internal_error: "Internal server error.",
+  service_unavailable: "The service is temporarily unavailable. Try again shortly.",
   // what Node's HTTP parser refuses, answered in the envelope by the Node adapter
   bad_request: "The request could not be read.",
   "invalid.host": "The request URL or Host header is invalid.",

@@ -97,18 +97,33 @@ export function formCheck(id: MessageId, opts: { path?: PropertyKey[]; dependsOn
 
 export type InputResult<T> = { ok: true; value: T } | { ok: false; errors: ApiError[] };
 
+/**
+ * What a parse writes as the message of an issue its schema gave no message of its own: a zod
+ * error map set on a schema wins over the one set on a parse, so an issue with any other message
+ * carries its schema author's words (your signupFields' messages reach the answer; the built-in
+ * inputs' messages come from the message table).
+ */
+const NO_OWN_MESSAGE = "\u0000latchkey:no-own-message";
+
 /** Validates a parsed body against an input schema, giving allauth-shaped errors. */
-export function parseInput<T>(
+export async function parseInput<T>(
   schema: z.ZodType<T>,
   body: Record<string, unknown>,
   messages: Messages,
-): InputResult<T> {
-  const result = schema.safeParse(body);
+): Promise<InputResult<T>> {
+  const result = await schema.safeParseAsync(body, { error: () => NO_OWN_MESSAGE });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, errors: result.error.issues.map((issue) => toApiError(issue, body, messages)) };
 }
 
 function toApiError(issue: z.core.$ZodIssue, body: Record<string, unknown>, messages: Messages): ApiError {
+  const error = tableError(issue, body, messages);
+  const ownId = issue.code === "custom" && (issue.params as { id?: MessageId } | undefined)?.id !== undefined;
+  if (issue.message === NO_OWN_MESSAGE || ownId) return error;
+  return { ...error, message: issue.message };
+}
+
+function tableError(issue: z.core.$ZodIssue, body: Record<string, unknown>, messages: Messages): ApiError {
   const param = issue.path.length > 0 ? String(issue.path[0]) : undefined;
   const error = (id: MessageId, values?: Record<string, string | number>) =>
     apiError(messages, id, param, values);

@@ -78,16 +78,33 @@ export interface ConfigurationResponse {
   status: 200;
   data: {
     account: {
-      login_methods: ("email" | "username")[];
+      login_methods: ("email" | "username" | "phone")[];
       is_open_for_signup: boolean;
       email_verification_by_code_enabled: boolean;
       login_by_code_enabled: boolean;
       password_reset_by_code_enabled: boolean;
       authentication_method?: "email" | "username" | "username_email";
     };
+    socialaccount?: { providers: ProviderInfo[] };
     mfa?: { supported_types: ("recovery_codes" | "totp" | "webauthn")[]; passkey_login_enabled: boolean };
     usersessions?: { track_activity: boolean };
   };
+}
+
+/** The `Provider` object of the wire contract (allauth `_provider_data`). */
+export interface ProviderInfo {
+  id: string;
+  name: string;
+  flows: (Flow.PROVIDER_REDIRECT | Flow.PROVIDER_TOKEN)[];
+  client_id?: string;
+  openid_configuration_url?: string;
+}
+
+/** A `ProviderAccount` of the wire contract. */
+export interface ProviderAccountInfo {
+  uid: string;
+  provider: ProviderInfo;
+  display: string;
 }
 
 export interface EmailAddress {

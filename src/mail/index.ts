@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
-import nodemailer from "nodemailer";
+import { importOptional } from "../core/peer.js";
 import { type MailTemplateName, type MailTemplateParams, renderMailTemplate } from "./templates.js";
 
 export type {
@@ -73,6 +73,11 @@ export interface Mailer {
     name: N,
     params: Omit<MailTemplateParams<N>, "siteName">,
   ): Promise<void>;
+  /**
+   * Loads what the transport needs (nodemailer, for the file and smtp transports): Latchkey calls
+   * it while starting, so that a missing package is reported then rather than at the first mail.
+   */
+  open(): Promise<void>;
   /** Waits up to sendTimeoutMs for sends still in flight, aborts the rest, then releases the transport. */
   close(): Promise<void>;
 }
@@ -92,9 +97,42 @@ interface DeliveryReceipt {
 
 interface Transport {
   readonly kind: MailTransportOptions["kind"];
+  /** Loads what the transport needs; deliver() does too, when it was not called. */
+  open(): Promise<void>;
   /** Must start its work synchronously (the file transport names the file before its first await). */
   deliver(mail: Envelope, signal: AbortSignal): Promise<DeliveryReceipt>;
   close(): Promise<void>;
+}
+
+type Nodemailer = typeof import("nodemailer").default;
+type NodemailerTransport = ReturnType<Nodemailer["createTransport"]>;
+
+/**
+ * A nodemailer transport made on first use: nodemailer is an optional peer dependency, loaded
+ * once (a failed load is tried again next time). `current` is the transport once made.
+ */
+function nodemailerTransport(make: (nodemailer: Nodemailer) => NodemailerTransport): {
+  get(): Promise<NodemailerTransport>;
+  current(): NodemailerTransport | undefined;
+} {
+  let made: NodemailerTransport | undefined;
+  let making: Promise<NodemailerTransport> | undefined;
+  return {
+    get() {
+      making ??= importOptional("nodemailer", () => import("nodemailer")).then(
+        (module) => {
+          made = make(module.default);
+          return made;
+        },
+        (err: unknown) => {
+          making = undefined;
+          throw err;
+        },
+      );
+      return making;
+    },
+    current: () => made,
+  };
 }
 
 // Header values come from callers (addresses, subjects); a line break in one must not let
@@ -108,6 +146,7 @@ const CONSOLE_RULE = "-".repeat(72);
 function consoleTransport(stream: NodeJS.WritableStream): Transport {
   return {
     kind: "console",
+    async open() {},
     deliver(mail) {
       const output =
         `${CONSOLE_RULE}\n` +
@@ -141,16 +180,21 @@ function composeOptions(mail: Envelope) {
 function fileTransport(directory: string): Transport {
   const target = resolvePath(directory);
   // Builds the RFC 822 bytes (CRLF line ends, as .eml readers expect) without sending anything.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  const composer = nodemailerTransport((nodemailer) =>
+    nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" }),
+  );
   let counter = 0;
   return {
     kind: "file",
+    async open() {
+      await composer.get();
+    },
     async deliver(mail) {
       // Named before the first await so names follow the order of send() calls, even when
       // a later message finishes writing first. Fixed-width fields keep lexical order numeric.
       counter += 1;
       const name = `${String(Date.now()).padStart(13, "0")}-${String(counter).padStart(8, "0")}-${randomBytes(4).toString("hex")}.eml`;
-      const info = await composer.sendMail(composeOptions(mail));
+      const info = await (await composer.get()).sendMail(composeOptions(mail));
       const bytes = info.message;
       if (!Buffer.isBuffer(bytes)) throw new Error("stream transport did not return a buffer");
       await mkdir(target, { recursive: true });
@@ -167,7 +211,7 @@ function fileTransport(directory: string): Transport {
       return { messageId: info.messageId, file: final };
     },
     async close() {
-      composer.close();
+      composer.current()?.close();
     },
   };
 }
@@ -176,27 +220,32 @@ function smtpTransport(
   options: Extract<MailTransportOptions, { kind: "smtp" }>,
   timeoutMs: number,
 ): Transport {
-  const transporter = nodemailer.createTransport({
-    host: options.host,
-    port: options.port,
-    secure: options.secure ?? false,
-    ignoreTLS: options.ignoreTLS ?? false,
-    requireTLS: options.requireTLS ?? false,
-    ...(options.user !== undefined ? { auth: { user: options.user, pass: options.password ?? "" } } : {}),
-    // Background sends must end eventually; these bound a hung server well beyond the
-    // response timeout without holding connections for nodemailer's default ten minutes.
-    connectionTimeout: Math.max(10_000, timeoutMs * 2),
-    greetingTimeout: Math.max(10_000, timeoutMs * 2),
-    socketTimeout: Math.max(60_000, timeoutMs * 6),
-  });
+  const transporter = nodemailerTransport((nodemailer) =>
+    nodemailer.createTransport({
+      host: options.host,
+      port: options.port,
+      secure: options.secure ?? false,
+      ignoreTLS: options.ignoreTLS ?? false,
+      requireTLS: options.requireTLS ?? false,
+      ...(options.user !== undefined ? { auth: { user: options.user, pass: options.password ?? "" } } : {}),
+      // Background sends must end eventually; these bound a hung server well beyond the
+      // response timeout without holding connections for nodemailer's default ten minutes.
+      connectionTimeout: Math.max(10_000, timeoutMs * 2),
+      greetingTimeout: Math.max(10_000, timeoutMs * 2),
+      socketTimeout: Math.max(60_000, timeoutMs * 6),
+    }),
+  );
   return {
     kind: "smtp",
+    async open() {
+      await transporter.get();
+    },
     async deliver(mail, signal) {
-      const info = await transporter.sendMail({ ...composeOptions(mail), signal });
+      const info = await (await transporter.get()).sendMail({ ...composeOptions(mail), signal });
       return { messageId: info.messageId };
     },
     async close() {
-      transporter.close();
+      transporter.current()?.close();
     },
   };
 }
@@ -204,6 +253,7 @@ function smtpTransport(
 function functionTransport(send: SendMail): Transport {
   return {
     kind: "function",
+    async open() {},
     async deliver(mail) {
       await send(mail);
       return {};
@@ -323,6 +373,7 @@ export function createMailer(options: MailOptions, logger: MailLogger): Mailer {
 
   return {
     send,
+    open: () => transport.open(),
     sendTemplate(to, name, params) {
       let rendered: ReturnType<typeof renderMailTemplate>;
       try {

@@ -65,6 +65,11 @@ export interface EmailNotificationParams extends NotificationParams {
   email?: string;
 }
 
+export interface ProviderAccountParams extends NotificationParams {
+  /** The provider's display name, e.g. "Google". */
+  provider: string;
+}
+
 export interface EmailChangedParams extends NotificationParams {
   from?: string;
   to?: string;
@@ -381,6 +386,24 @@ export function emailChangedMessage(params: EmailChangedParams): RenderedMail {
   return notification(params, "Email Changed", change);
 }
 
+/** allauth: socialaccount/account_connected. */
+export function accountConnectedMessage(params: ProviderAccountParams): RenderedMail {
+  return notification(
+    params,
+    "Third-Party Account Connected",
+    `A third-party account from ${params.provider} has been connected to your account.`,
+  );
+}
+
+/** allauth: socialaccount/account_disconnected. */
+export function accountDisconnectedMessage(params: ProviderAccountParams): RenderedMail {
+  return notification(
+    params,
+    "Third-Party Account Disconnected",
+    `A third-party account from ${params.provider} has been disconnected from your account.`,
+  );
+}
+
 /**
  * Every template by name; names follow allauth's template prefixes so a flow can be traced
  * back to the allauth message it mirrors.
@@ -400,6 +423,8 @@ export const mailTemplates = {
   email_added: emailAddedMessage,
   email_deleted: emailRemovedMessage,
   email_changed: emailChangedMessage,
+  account_connected: accountConnectedMessage,
+  account_disconnected: accountDisconnectedMessage,
 } as const satisfies Record<string, (params: never) => RenderedMail>;
 
 export type MailTemplateName = keyof typeof mailTemplates;
@@ -413,6 +438,8 @@ export const notificationTemplateNames = [
   "email_added",
   "email_deleted",
   "email_changed",
+  "account_connected",
+  "account_disconnected",
 ] as const satisfies readonly MailTemplateName[];
 
 export function renderMailTemplate<N extends MailTemplateName>(

@@ -1,5 +1,6 @@
 import type { Area } from "../base/area.js";
 import type { AuthenticatedContext } from "../base/context.js";
+import type { LatchkeyHooks } from "../base/hooks.js";
 import { authenticated, pendingStage, type Route, route } from "../base/route.js";
 import { AuthenticatorType, Client, Flow } from "../core/enums.js";
 import { ok } from "../core/responses.js";
@@ -18,7 +19,7 @@ import { webauthnRoutes } from "./webauthn/routes.js";
 import { passkeySignupStage } from "./webauthn/stage.js";
 
 /** The MFA endpoints: which exist follows mfa.enabled, mfa.supportedTypes and mfa.trust. */
-function mfaRoutes(o: ResolvedOptions): Route[] {
+function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
   if (!o.mfa.enabled) return [];
   const types = o.mfa.supportedTypes;
   const routes: Route[] = [
@@ -104,7 +105,7 @@ function mfaRoutes(o: ResolvedOptions): Route[] {
       }),
     );
   }
-  if (types.includes(AuthenticatorType.WEBAUTHN)) routes.push(...webauthnRoutes(o));
+  if (types.includes(AuthenticatorType.WEBAUTHN)) routes.push(...webauthnRoutes(o, hooks));
   return routes;
 }
 

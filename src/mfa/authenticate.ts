@@ -34,9 +34,21 @@ export async function verifyAuthenticatorCode(
  */
 async function checkCode(ctx: Context, userId: number, code: string): Promise<AuthenticatorRow | Result> {
   const account = `mfa-auth-user-${userId}`;
-  if (!(await countLoginAttempt(ctx, account))) return ctx.invalid("too_many_login_attempts", "code");
+  const failed = async (reason: string) =>
+    ctx.emit("loginFailed", await ctx.rt.users.findById(userId), {
+      method: "mfa",
+      reason,
+      ...(ctx.user ? { reauthentication: true } : {}),
+    });
+  if (!(await countLoginAttempt(ctx, account))) {
+    await failed("too_many_attempts");
+    return ctx.invalid("too_many_login_attempts", "code");
+  }
   const used = await verifyAuthenticatorCode(ctx, userId, code);
-  if (!used) return ctx.invalid("incorrect_code", "code");
+  if (!used) {
+    await failed("incorrect_code");
+    return ctx.invalid("incorrect_code", "code");
+  }
   await loginAttemptSucceeded(ctx, account);
   return used;
 }

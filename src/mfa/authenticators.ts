@@ -1,7 +1,7 @@
 import type { AuthenticatedContext, Context } from "../base/context.js";
 import { AuthenticatorType } from "../core/enums.js";
 import type { AuthenticatorRow } from "../store/authenticators.js";
-import type { UserRecord } from "../store/users.js";
+import type { SessionUser } from "../store/session-users.js";
 
 const ORDER = [AuthenticatorType.RECOVERY_CODES, AuthenticatorType.TOTP, AuthenticatorType.WEBAUTHN];
 
@@ -77,7 +77,7 @@ export function serializeAuthenticator(
  */
 export async function canAddAuthenticator(
   ctx: AuthenticatedContext | Context,
-  user: UserRecord,
+  user: SessionUser,
 ): Promise<boolean> {
   if (ctx.options.mfa.allowUnverifiedEmail) return true;
   return !(await ctx.rt.addresses.hasUnverified(user.id));

@@ -116,5 +116,6 @@ export async function regenerateRecoveryCodes(ctx: AuthenticatedContext): Promis
   );
   // A concurrent regeneration committed first: its codes are the ones now in force.
   if (!row) return conflict();
+  await ctx.emit("mfaAdded", user, { type: AuthenticatorType.RECOVERY_CODES, regenerated: true });
   return ok(serializeAuthenticator(row, { unusedCodes: codes }));
 }

@@ -9,7 +9,7 @@ import { conflict, notFound, ok, type Result } from "../core/responses.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { SessionKey } from "../sessions/keys.js";
 import type { AuthenticatorRow } from "../store/authenticators.js";
-import type { UserRecord } from "../store/users.js";
+import type { SessionUser } from "../store/session-users.js";
 import { authenticatorData, canAddAuthenticator, serializeAuthenticator } from "./authenticators.js";
 import type { CodeInput } from "./inputs.js";
 import { autoGenerateRecoveryCodes } from "./recovery-codes.js";
@@ -80,7 +80,7 @@ function pyQuotePlus(value: string): string {
  * allauth's `build_totp_url`: `otpauth://totp/<quote(label)>?secret=…&issuer=…`, with `digits`
  * and `period` only when they differ from 6 and 30. The label is the email, else the username.
  */
-export function buildTotpUrl(o: ResolvedOptions, user: UserRecord, secret: string): string {
+export function buildTotpUrl(o: ResolvedOptions, user: SessionUser, secret: string): string {
   const label = user.email || user.username || String(user.id);
   const issuer = o.mfa.totp.issuer || o.siteName;
   let query = `secret=${pyQuotePlus(secret)}&issuer=${pyQuotePlus(issuer)}`;
@@ -147,7 +147,9 @@ export async function activateTotp(ctx: AuthenticatedContext, input: CodeInput):
   // Null: TOTP is active already (one per user, a unique index settles concurrent activations).
   if (!row) return conflict();
   ctx.session.delete(SessionKey.TOTP_PENDING_SECRET);
-  await autoGenerateRecoveryCodes(ctx, user.id);
+  const generated = await autoGenerateRecoveryCodes(ctx, user.id);
+  await ctx.emit("mfaAdded", user, { type: AuthenticatorType.TOTP });
+  if (generated) await ctx.emit("mfaAdded", user, { type: AuthenticatorType.RECOVERY_CODES });
   return ok(serializeAuthenticator(row));
 }
 
@@ -158,6 +160,7 @@ export async function deactivateTotp(ctx: AuthenticatedContext): Promise<Result>
     await requireRecentAuthentication(ctx);
     // Recovery codes without a second factor left would be a dangling authenticator.
     await ctx.rt.authenticators.remove(ctx.user.id, { type: AuthenticatorType.TOTP });
+    await ctx.emit("mfaRemoved", ctx.user, { type: AuthenticatorType.TOTP });
   }
   return ok();
 }

@@ -97,8 +97,59 @@ function convert(raw: string, schema: z.ZodType, name: string): unknown {
   for (const candidate of candidates) {
     if (accepts(schema, candidate)) return candidate;
   }
+  const expected = expectation(schema, name);
+  if (expected !== null) throw new OptionsError(name, `${expected}, not "${raw}"`);
   const why = schema.safeParse(schema instanceof z.ZodArray ? list : value).error?.issues[0]?.message;
   throw new OptionsError(name, `"${raw}" is not a valid value${why ? ` (${why})` : ""}`);
+}
+
+/**
+ * What a variable must hold, said the way its value is written: "must be a positive whole number
+ * of seconds", "expected true or false"… Null for shapes without a short description (then the
+ * schema's own message is given).
+ */
+function expectation(schema: z.ZodType, name: string): string | null {
+  if (schema instanceof z.ZodNullable) {
+    const inner = expectation(schema.def.innerType as z.ZodType, name);
+    return inner === null ? null : `${inner}, or null`;
+  }
+  if (schema instanceof z.ZodBoolean) return "expected true or false";
+  if (schema instanceof z.ZodEnum) return `expected one of ${schema.options.join(", ")}`;
+  if (schema instanceof z.ZodArray && schema.element instanceof z.ZodEnum) {
+    return `expected a comma-separated list of ${schema.element.options.join(", ")}`;
+  }
+  if (schema instanceof z.ZodRecord) return "expected a JSON object";
+  if (schema instanceof z.ZodUnion) {
+    // A section that can also be switched off (rateLimits: false): its fields have variables of their own.
+    const options = (schema.options as z.ZodType[]).filter((option) => !(option instanceof z.ZodObject));
+    if (options.length === 0 || !options.every((option) => option instanceof z.ZodLiteral)) return null;
+    return `expected ${options.flatMap((option) => [...(option as z.ZodLiteral).values].map(String)).join(" or ")}`;
+  }
+  if (schema instanceof z.ZodNumber) return `must be ${numberKind(schema, unitOf(name))}`;
+  return null;
+}
+
+/** "a positive whole number of seconds", "a whole number from 6 to 8", "a number from 0.1 to 1"… */
+function numberKind(schema: z.ZodNumber, unit: string): string {
+  const kind = `${schema.isInt ? "whole number" : "number"}${unit}`;
+  const min = schema.minValue;
+  const max = schema.maxValue !== null && schema.maxValue < Number.MAX_SAFE_INTEGER ? schema.maxValue : null;
+  if (min === 0 && max === null) return accepts(schema, 0) ? `a ${kind}, 0 or more` : `a positive ${kind}`;
+  if (min !== null && max !== null) return `a ${kind} from ${min} to ${max}`;
+  if (min !== null) return `a ${kind}, at least ${min}`;
+  return `a ${kind}`;
+}
+
+/**
+ * The unit of a number, from the option's name: durations of allauth's settings (timeouts,
+ * ages, expiries, cooldowns) are in seconds; Latchkey's own say theirs (…Ms, …Days, …Bytes).
+ */
+function unitOf(name: string): string {
+  if (name.endsWith("_MS")) return " of milliseconds";
+  if (name.endsWith("_DAYS")) return " of days";
+  if (name.endsWith("_BYTES")) return " of bytes";
+  if (/(TIMEOUT|_AGE|EXPIRES_IN|COOLDOWN)$/.test(name)) return " of seconds";
+  return "";
 }
 
 function accepts(schema: z.ZodType, value: unknown): boolean {

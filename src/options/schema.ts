@@ -48,7 +48,10 @@ export const coreOptionsSchema = z
       .default(["browser", "app"]),
     /** Shown in mail subjects and as the TOTP issuer. */
     siteName: z.string().default("Latchkey"),
+    /** info: one line per security event (login, signup, loginFailed…); debug adds one line per request. */
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** JSON lines, readable lines, or "auto": readable on a terminal (stdout a TTY), JSON otherwise. */
+    logFormat: z.enum(["auto", "json", "pretty"]).default("auto"),
 
     database: z
       .object({

@@ -1,5 +1,6 @@
 import { randomToken } from "../core/crypto.js";
 import type { AuthenticationMethod } from "../core/wire.js";
+import type { SessionUser } from "../store/session-users.js";
 
 /** A login between its first factor and its last stage (see base/login.ts). */
 export interface PendingLogin {
@@ -36,7 +37,10 @@ export class Session {
   rowId: number | null;
   /** The token as the client holds it; a new one is minted on save when null. */
   token: string | null;
-  userId: number | null;
+  /** Who is logged in, as the session row keeps it; null when anonymous. */
+  user: SessionUser | null;
+  /** The user changed in this request (a login): the row's user and its copy must be written. */
+  userChanged = false;
   data: SessionData;
   createdAt: number;
   lastSeenAt: number;
@@ -53,7 +57,7 @@ export class Session {
     rowId: number | null;
     storedTokenHash?: string | null;
     token: string | null;
-    userId: number | null;
+    user: SessionUser | null;
     data: SessionData;
     createdAt: number;
     lastSeenAt: number;
@@ -61,14 +65,25 @@ export class Session {
     this.rowId = init.rowId;
     this.storedTokenHash = init.storedTokenHash ?? null;
     this.token = init.token;
-    this.userId = init.userId;
+    this.user = init.user;
     this.data = init.data;
     this.createdAt = init.createdAt;
     this.lastSeenAt = init.lastSeenAt;
   }
 
   static fresh(now: number): Session {
-    return new Session({ rowId: null, token: null, userId: null, data: {}, createdAt: now, lastSeenAt: now });
+    return new Session({ rowId: null, token: null, user: null, data: {}, createdAt: now, lastSeenAt: now });
+  }
+
+  get userId(): number | null {
+    return this.user?.id ?? null;
+  }
+
+  /** Logs the session in as `user` (or, with null, makes it anonymous). */
+  setUser(user: SessionUser | null): void {
+    this.user = user;
+    this.userChanged = true;
+    this.modified = true;
   }
 
   get<T>(key: string): T | undefined {
@@ -111,7 +126,8 @@ export class Session {
     this.rowId = null;
     this.storedTokenHash = null;
     this.token = null;
-    this.userId = null;
+    this.user = null;
+    this.userChanged = false;
     this.data = {};
     this.createdAt = now;
     this.lastSeenAt = now;

@@ -1,7 +1,7 @@
-import { type CompiledQuery, sql } from "kysely";
+import type { CompiledQuery } from "kysely";
 import { sha256 } from "../core/crypto.js";
 import type { Store } from "../store/database.js";
-import type { UserRecord } from "../store/users.js";
+import { type SessionUser, snapshotFrom, snapshotOf } from "../store/session-users.js";
 import { Session, type SessionData } from "./session.js";
 
 export interface SessionLifetimes {
@@ -48,28 +48,25 @@ export interface SessionSummary {
 
 export interface LoadedSession {
   session: Session;
-  user: UserRecord | null;
+  /** The session's user, when it is logged in and the user is active. */
+  user: SessionUser | null;
 }
 
 interface LoadedRow {
   id: number;
   token_hash: string;
   user_id: number | null;
+  user_data: string | null;
   data: string;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
-  username: string | null;
-  password: string | null;
-  is_active: number | null;
-  email: string | null;
-  verified: number | null;
 }
 
 /**
- * Server-side sessions, stored by the SHA-256 of their token. Loading a session (with its user
- * and primary address) is one indexed read, compiled once and re-executed with new parameters:
- * it runs on every authenticated request.
+ * Server-side sessions, stored by the SHA-256 of their token. Loading a session is one indexed
+ * read of one row (which keeps a copy of what its user shows), compiled once and re-executed with
+ * new parameters: it runs on every authenticated request.
  */
 export class SessionStore {
   private readonly loadQuery: CompiledQuery;
@@ -84,23 +81,15 @@ export class SessionStore {
     const base = () =>
       store.db
         .selectFrom("session as s")
-        .leftJoin("user as u", "u.id", "s.user_id")
-        .leftJoin("email_address as e", (join) =>
-          join.onRef("e.user_id", "=", "u.id").on("e.is_primary", "=", sql.lit(1)),
-        )
         .select([
           "s.id",
           "s.token_hash",
           "s.user_id",
+          "s.user_data",
           "s.data",
           "s.created_at",
           "s.last_seen_at",
           "s.expires_at",
-          "u.username",
-          "u.password",
-          "u.is_active",
-          "e.email",
-          "e.verified",
         ]);
     this.loadQuery = base().where("s.token_hash", "=", TOKEN_PARAMETER).compile();
     this.tokenIndex = this.loadQuery.parameters.indexOf(TOKEN_PARAMETER);
@@ -134,33 +123,23 @@ export class SessionStore {
       await this.store.db.deleteFrom("session").where("id", "=", row.id).execute();
       return null;
     }
+    const user = row.user_id === null ? null : snapshotFrom(row.user_id, row.user_data);
+    const active = user?.isActive ? user : null;
     const session = new Session({
       rowId: row.id,
       storedTokenHash: row.token_hash,
       token,
-      userId: row.user_id,
+      user: active,
       data: JSON.parse(row.data) as SessionData,
       createdAt: row.created_at,
       lastSeenAt: row.last_seen_at,
     });
-    const user: UserRecord | null =
-      row.user_id !== null && row.is_active === 1
-        ? {
-            id: row.user_id,
-            username: row.username,
-            password: row.password,
-            isActive: true,
-            email: row.email,
-            emailVerified: row.verified === 1,
-          }
-        : null;
-    if (row.user_id !== null && user === null) {
+    if (row.user_id !== null && active === null) {
       // The user was deactivated or deleted: the session no longer authenticates anyone.
-      session.userId = null;
+      session.setUser(null);
       session.data = {};
-      session.touch();
     }
-    return { session, user };
+    return { session, user: active };
   }
 
   /**
@@ -186,6 +165,7 @@ export class SessionStore {
         .values({
           token_hash: sha256(token),
           user_id: session.userId,
+          user_data: session.user ? snapshotOf(session.user) : null,
           data: JSON.stringify(session.data),
           created_at: session.createdAt,
           last_seen_at: now,
@@ -203,7 +183,11 @@ export class SessionStore {
         .updateTable("session")
         .set({
           ...(tokenHash !== null ? { token_hash: tokenHash } : {}),
-          user_id: session.userId,
+          // The user's copy is written when the session logs in; later changes to the user
+          // refresh it themselves, so a request never writes back a copy it read before them.
+          ...(session.userChanged
+            ? { user_id: session.userId, user_data: session.user ? snapshotOf(session.user) : null }
+            : {}),
           data: JSON.stringify(session.data),
           last_seen_at: now,
           expires_at: this.expiry(session, now),
@@ -224,6 +208,7 @@ export class SessionStore {
     }
     session.lastSeenAt = now;
     session.modified = false;
+    session.userChanged = false;
   }
 
   private expiry(session: Session, now: number): number {

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { isUniqueViolation } from "./database.js";
+import { refreshSessionUsers } from "./session-users.js";
 import type { Database } from "./tables.js";
 
 /** One row of `email_address`, booleans as stored (0/1). */
@@ -14,7 +15,8 @@ export interface AddressRow {
 
 /** What verifying an address did (see EmailAddresses.verify). */
 export type VerifyOutcome =
-  | { ok: true; replaced: AddressRow[] }
+  /** `added`: the address was stored by this verification (a code-mode addition). */
+  | { ok: true; replaced: AddressRow[]; added: boolean }
   /** Another account verified (or holds as primary) the same address meanwhile. */
   | { ok: false; reason: "taken" }
   /** The address (or the key that named it) is gone. */
@@ -105,13 +107,16 @@ export class EmailAddresses {
    */
   async markVerified(userId: number, email: string): Promise<void> {
     try {
-      await this.db
-        .updateTable("email_address")
-        .set({ verified: 1 })
-        .where("user_id", "=", userId)
-        .where("email_lower", "=", email.toLowerCase())
-        .where("verified", "=", 0)
-        .execute();
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable("email_address")
+          .set({ verified: 1 })
+          .where("user_id", "=", userId)
+          .where("email_lower", "=", email.toLowerCase())
+          .where("verified", "=", 0)
+          .execute();
+        await refreshSessionUsers(trx, userId);
+      });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
@@ -174,6 +179,7 @@ export class EmailAddresses {
             is_primary: primary ? 0 : 1,
           })
           .execute();
+        await refreshSessionUsers(trx, userId);
       });
       return true;
     } catch (err) {
@@ -188,6 +194,7 @@ export class EmailAddresses {
       await this.db.transaction().execute(async (trx) => {
         await trx.updateTable("email_address").set({ is_primary: 0 }).where("user_id", "=", userId).execute();
         await trx.updateTable("email_address").set({ is_primary: 1 }).where("id", "=", addressId).execute();
+        await refreshSessionUsers(trx, userId);
       });
       return true;
     } catch (err) {
@@ -206,6 +213,7 @@ export class EmailAddresses {
         .where("kind", "=", keyKind)
         .where("email", "=", address.email_lower)
         .execute();
+      await refreshSessionUsers(trx, address.user_id);
     });
   }
 
@@ -223,6 +231,7 @@ export class EmailAddresses {
   ): Promise<VerifyOutcome> {
     const emailLower = email.toLowerCase();
     try {
+      let added = false;
       const replaced = await this.db.transaction().execute(async (trx) => {
         if (opts.claim && !(await opts.claim(trx))) throw new Undo();
         const rows = await trx
@@ -240,6 +249,7 @@ export class EmailAddresses {
             .returningAll()
             .executeTakeFirstOrThrow();
           address = inserted;
+          added = true;
         }
         const target = address;
         const others = rows.filter((r) => r.id !== target.id);
@@ -257,20 +267,21 @@ export class EmailAddresses {
           .set({ verified: 1, ...(makePrimary ? { is_primary: 1 } : {}) })
           .where("id", "=", target.id)
           .execute();
-        if (opts.changeEmail && others.length > 0) {
+        const replaced = opts.changeEmail ? others : [];
+        if (replaced.length > 0) {
           await trx
             .deleteFrom("email_address")
             .where(
               "id",
               "in",
-              others.map((r) => r.id),
+              replaced.map((r) => r.id),
             )
             .execute();
-          return others;
         }
-        return [];
+        await refreshSessionUsers(trx, userId);
+        return replaced;
       });
-      return { ok: true, replaced };
+      return { ok: true, replaced, added };
     } catch (err) {
       if (err instanceof Undo) return { ok: false, reason: "gone" };
       if (isUniqueViolation(err)) return { ok: false, reason: "taken" };

@@ -1,6 +1,5 @@
 import { Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
-import type pg from "pg";
-import type { DialectName, StoreDialect } from "./dialect.js";
+import type { DialectName, PostgresPool, StoreDialect } from "./dialect.js";
 import { openPostgres } from "./dialects/postgres.js";
 import { openSqlite } from "./dialects/sqlite.js";
 import { migrations } from "./migrations/index.js";
@@ -18,14 +17,19 @@ export interface Store {
   db: Kysely<Database>;
   dialect: DialectName;
   tablePrefix: string;
-  /** The PostgreSQL pool (for PostgreSQL-backed rate limits), when the dialect is postgres. */
-  pool?: pg.Pool;
+  /** The PostgreSQL pool (for PostgreSQL-backed rate limits), once connected, when the dialect is postgres. */
+  readonly pool: PostgresPool | undefined;
   /** The dialect's fast path for reads on every request (see StoreDialect.preparedRows). */
   preparedRows: StoreDialect["preparedRows"];
+  /** Loads the driver and opens the database (see StoreDialect.connect); Latchkey calls it while starting. */
+  connect(): Promise<void>;
+  /** One round trip to the database (GET {base}/health/ready); rejects when it does not answer. */
+  ping(): Promise<void>;
   migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
 
+/** The store of the options; nothing is opened until connect() (or the first query). */
 export function openStore(options: StoreOptions): Store {
   const { url, tablePrefix } = options;
   const dialect = url.startsWith("sqlite:")
@@ -48,8 +52,14 @@ export function openStore(options: StoreOptions): Store {
     db,
     dialect: name,
     tablePrefix,
-    ...(dialect.pool ? { pool: dialect.pool } : {}),
+    get pool() {
+      return dialect.pool;
+    },
     preparedRows: dialect.preparedRows,
+    connect: () => dialect.connect(),
+    async ping() {
+      await sql`select 1`.execute(raw);
+    },
     async migrate() {
       // Kysely looks for its bookkeeping tables in every schema unless told which one: another
       // Latchkey's tables in another schema of the same database would be taken for ours.
@@ -76,6 +86,7 @@ export function openStore(options: StoreOptions): Store {
     },
     async close() {
       await raw.destroy();
+      await dialect.close();
     },
   };
 }
@@ -84,4 +95,37 @@ export function openStore(options: StoreOptions): Store {
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+/** Error codes of a connection that could not be made or was lost (Node's, and PostgreSQL's SQLSTATE). */
+const CONNECTION_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  // admin_shutdown, crash_shutdown, cannot_connect_now (starting up), too_many_connections
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/** What pg throws, without a code, when a connection ends or cannot be had in time. */
+const CONNECTION_ERROR_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/**
+ * True when the database could not be reached (rather than refusing a query): the request that
+ * met it is answered 503, to be tried again, instead of 500.
+ */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isConnectionError);
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string") return CONNECTION_ERROR_CODES.has(e.code) || e.code.startsWith("08");
+  return typeof e?.message === "string" && CONNECTION_ERROR_MESSAGES.test(e.message);
 }

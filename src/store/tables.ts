@@ -13,6 +13,9 @@ export interface Database {
   authenticator: AuthenticatorTable;
   social_account: SocialAccountTable;
   code_process: CodeProcessTable;
+  phone_number: PhoneNumberTable;
+  social_state: SocialStateTable;
+  social_token: SocialTokenTable;
 }
 
 export interface UserTable {
@@ -25,6 +28,8 @@ export interface UserTable {
   is_active: Generated<number>;
   date_joined: number;
   last_login: number | null;
+  /** The extra signup fields (createLatchkey's signupFields), as a JSON object; null when none. */
+  extra: string | null;
 }
 
 export interface EmailAddressTable {
@@ -43,6 +48,8 @@ export interface SessionTable {
   /** SHA-256 of the session token, base64url. */
   token_hash: string;
   user_id: number | null;
+  /** JSON of what the session's user shows (SessionUser), kept current by the writes that change it. */
+  user_data: string | null;
   /** JSON of SessionData. */
   data: string;
   created_at: number;
@@ -91,11 +98,11 @@ export interface SocialAccountTable {
  */
 export interface CodeProcessTable {
   id: Generated<number>;
-  /** Which process: "login_by_code", "email_verification", "password_reset". */
+  /** Which process: "login_by_code", "email_verification", "password_reset", "phone_verification". */
   kind: string;
   /** null for an enumeration decoy (no account behind the address). */
   user_id: number | null;
-  /** Where the code went (an email address). */
+  /** Where the code went: an email address, or a phone number (E.164). */
   recipient: string;
   /** Hash of the current code; null for a decoy, which no code completes. */
   code_hash: string | null;
@@ -110,4 +117,44 @@ export interface CodeProcessTable {
   expires_at: number;
   /** Set when the process was completed or aborted: it then accepts nothing. */
   ended_at: number | null;
+}
+
+/** A user's phone number (at most one per user). */
+export interface PhoneNumberTable {
+  id: Generated<number>;
+  user_id: number;
+  /** E.164 ("+31612345678"); unique among verified numbers. */
+  phone: string;
+  verified: number;
+}
+
+/**
+ * Single-use values of the social flows, found by their hash: a redirect's state (with the hash of
+ * the browser binding it belongs to) and the ids of id_tokens already used. Expired rows are
+ * deleted as new ones are written.
+ */
+export interface SocialStateTable {
+  id: Generated<number>;
+  /** SHA-256 of the value (a state, or an id_token's issuer and jti), base64url. */
+  key_hash: string;
+  /** SHA-256 of the browser binding a redirect state belongs to; null for id_token ids. */
+  binding_hash: string | null;
+  /** JSON of the flow's state. */
+  data: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** A provider's tokens for a connected account (socialaccount.storeTokens), encrypted at rest. */
+export interface SocialTokenTable {
+  id: Generated<number>;
+  account_id: number;
+  /** The app the tokens were issued to. */
+  client_id: string;
+  /** The access token, encrypted (AES-256-GCM). */
+  token: string;
+  /** The refresh token, encrypted; null when the provider gave none. */
+  token_secret: string | null;
+  /** Epoch ms; null when the provider did not say. */
+  expires_at: number | null;
 }

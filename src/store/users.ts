@@ -1,30 +1,56 @@
 import { type Kysely, sql } from "kysely";
+
 import type { User } from "../core/wire.js";
 import { isUniqueViolation } from "./database.js";
+import {
+  extraFrom,
+  extraText,
+  refreshSessionUsers,
+  type SessionUser,
+  type UserExtra,
+} from "./session-users.js";
 import type { Database } from "./tables.js";
 
-/** A user as the API needs it: the primary address comes along, since every auth response shows it. */
-export interface UserRecord {
-  id: number;
-  username: string | null;
+/** A user as stored, with the password hash: for the flows that check or change the password. */
+export interface UserRecord extends SessionUser {
   /** argon2id PHC string, or null when the user has no usable password. */
   password: string | null;
-  isActive: boolean;
-  /** Primary email address. */
-  email: string | null;
-  emailVerified: boolean;
 }
 
-/** The `User` object of the wire contract; keys with "" or null are dropped, as allauth does. */
-export function toWireUser(user: UserRecord): User {
+/**
+ * The `User` object of the wire contract, with the user's extra fields beside the standard ones
+ * (as an allauth adapter's serialize_user adds them); keys with "" or null are dropped, as allauth
+ * does.
+ */
+export function toWireUser(user: SessionUser): User {
   const out: User = {
+    ...withValues(user.extra),
     id: user.id,
     display: user.username || user.email || "user",
-    has_usable_password: user.password !== null,
+    has_usable_password: user.hasPassword,
   };
   if (user.email) out.email = user.email;
   if (user.username) out.username = user.username;
   return out;
+}
+
+function withValues(extra: UserExtra): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(extra).filter(([, v]) => v !== "" && v !== null && v !== undefined),
+  );
+}
+
+/** A stored user as its sessions know it (without the password hash). */
+export function sessionUser(user: UserRecord): SessionUser {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    hasPassword: user.hasPassword,
+    isActive: user.isActive,
+    extra: user.extra,
+  };
 }
 
 export interface NewUser {
@@ -33,6 +59,8 @@ export interface NewUser {
   password: string | null;
   /** The first address, stored primary. */
   email?: { address: string; verified: boolean };
+  /** Extra signup fields (createLatchkey's signupFields). */
+  extra?: UserExtra;
   /** Epoch ms. */
   now: number;
 }
@@ -40,13 +68,22 @@ export interface NewUser {
 /** Why a new user could not be stored: the username or the address is taken. */
 export type NewUserConflict = "username" | "email";
 
-const userColumns = ["u.id", "u.username", "u.password", "u.is_active", "e.email", "e.verified"] as const;
+const userColumns = [
+  "u.id",
+  "u.username",
+  "u.password",
+  "u.is_active",
+  "u.extra",
+  "e.email",
+  "e.verified",
+] as const;
 
 interface UserRow {
   id: number;
   username: string | null;
   password: string | null;
   is_active: number;
+  extra: string | null;
   email: string | null;
   verified: number | null;
 }
@@ -56,9 +93,11 @@ function toRecord(row: UserRow): UserRecord {
     id: row.id,
     username: row.username,
     password: row.password,
+    hasPassword: row.password !== null,
     isActive: row.is_active === 1,
     email: row.email,
     emailVerified: row.verified === 1,
+    extra: extraFrom(row.extra),
   };
 }
 
@@ -139,6 +178,7 @@ export class Users {
             password: user.password,
             date_joined: user.now,
             last_login: null,
+            extra: extraText(user.extra),
           })
           .returning("id")
           .executeTakeFirstOrThrow();
@@ -176,15 +216,32 @@ export class Users {
     opts: { endSessionsExcept?: { keep: number | null } | undefined } = {},
   ): Promise<void> {
     const end = opts.endSessionsExcept;
-    if (!end) {
-      await this.db.updateTable("user").set({ password: hash }).where("id", "=", userId).execute();
-      return;
-    }
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable("user").set({ password: hash }).where("id", "=", userId).execute();
-      let sessions = trx.deleteFrom("session").where("user_id", "=", userId);
-      if (end.keep !== null) sessions = sessions.where("id", "!=", end.keep);
-      await sessions.execute();
+      if (end) {
+        let sessions = trx.deleteFrom("session").where("user_id", "=", userId);
+        if (end.keep !== null) sessions = sessions.where("id", "!=", end.keep);
+        await sessions.execute();
+      }
+      // Whether the user has a usable password is part of what its sessions show.
+      await refreshSessionUsers(trx, userId);
+    });
+  }
+
+  /**
+   * Deactivates (or reactivates) a user. Deactivation ends the user's sessions in the same
+   * transaction (their refresh tokens with them): an account deactivated because it was taken
+   * over must not hand the taker's sessions back when it is reactivated. The login flows refuse
+   * inactive users.
+   */
+  async setActive(userId: number, active: boolean): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("user")
+        .set({ is_active: active ? 1 : 0 })
+        .where("id", "=", userId)
+        .execute();
+      if (!active) await trx.deleteFrom("session").where("user_id", "=", userId).execute();
     });
   }
 

@@ -120,6 +120,7 @@ function usersessionsRoutes(o: ResolvedOptions): Route[] {
         if (!Array.isArray(selected)) return ctx.invalid(selected.id, "sessions", selected.values);
         const others = selected.filter((id) => id !== ctx.session.rowId);
         await ctx.rt.sessions.deleteRowsForUser(user.id, others);
+        if (others.length > 0) await ctx.emit("sessionRevoked", user, { sessions: others });
         if (others.length !== selected.length) return logout(ctx);
         return ok(await listSessions(ctx, user.id));
       },

@@ -1,72 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCliOptions, redactUrl } from "../../src/cli/config.js";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "src/cli/main.ts");
-// `--import tsx` resolves from the working directory, and the CLI runs in a temporary one.
-const TSX = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment without LATCHKEY_* and DATABASE_URL from the outer shell (the CLI would read them). */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith("LATCHKEY_") && k !== "DATABASE_URL" && k !== "PORT") env[k] = v;
-  }
-  return { ...env, ...extra };
-}
-
-function start(args: string[], cwd: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
-    cwd,
-    env: cleanEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
-function run(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  const child = start(args, cwd, env);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr!.on("data", (d: Buffer) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** One line on stderr, no stack trace. */
-function expectOneLineError(result: Run, ...fragments: string[]): void {
-  expect(result.code).toBe(1);
-  const lines = result.stderr.trim().split("\n");
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^latchkey: /);
-  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
-}
+import { expectOneLineError, freePort, printed, run, runHere, start } from "./support.js";
 
 describe("latchkey CLI", () => {
   let dir: string;
@@ -168,7 +107,8 @@ describe("latchkey CLI", () => {
       await run(["serve", "--port", "0"], dir, {
         DATABASE_URL: `sqlite:${join(dir, "no/such/dir/db.sqlite3")}`,
       }),
-      "cannot open the database",
+      "cannot start with the database",
+      "directory does not exist",
     );
   });
 
@@ -199,6 +139,120 @@ describe("latchkey CLI", () => {
     }
     expect(await exited).toBe(0);
     expect(stderr).toBe("");
+  });
+
+  it("serve: under NODE_ENV=production, logs a warning for each option unfit for production", async () => {
+    const port = await freePort();
+    const child = start(["serve", "--port", String(port)], dir, {
+      NODE_ENV: "production",
+      DATABASE_URL: `sqlite:${join(dir, "production.sqlite3")}`,
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      const stdout = await printed(child, '"rateLimits.store is');
+      const warnings = stdout
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((entry) => entry.level === 40);
+      expect(warnings.map((w) => w.msg)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^NODE_ENV is production, but mail\.transport is "console"/),
+          expect.stringMatching(/^NODE_ENV is production, but sessions\.cookieSecure is false/),
+        ]),
+      );
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it("check: a variable's error says what the option expects", async () => {
+    expectOneLineError(
+      await runHere({ command: "check" }, { LATCHKEY_SESSIONS_IDLE_TIMEOUT: "-5" }),
+      "LATCHKEY_SESSIONS_IDLE_TIMEOUT",
+      'must be a positive whole number of seconds, not "-5"',
+    );
+    expectOneLineError(
+      await runHere({ command: "check" }, { LATCHKEY_SESSIONS_COOKIE_SECURE: "yes" }),
+      "LATCHKEY_SESSIONS_COOKIE_SECURE",
+      'expected true or false, not "yes"',
+    );
+    expectOneLineError(
+      await runHere({ command: "check" }, { LATCHKEY_MAIL_TRANSPORT: "pigeon" }),
+      "expected one of console, file, smtp",
+    );
+  });
+
+  it("check: a rate-limit spec is checked as serve checks it, naming the action", async () => {
+    expectOneLineError(
+      await runHere({ command: "check" }, { LATCHKEY_RATE_LIMITS_ACTIONS_LOGIN: "30/minute" }),
+      "rateLimits.actions.login",
+      '"30/minute"',
+    );
+  });
+
+  it("check: what only createLatchkey checked (the JWT key) is checked too", async () => {
+    const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" })
+      .privateKey.export({ format: "pem", type: "pkcs8" })
+      .toString();
+    const file = join(dir, "jwt.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ tokens: { strategy: "jwt", jwt: { algorithm: "RS256", privateKey: ecKey } } }),
+    );
+    expectOneLineError(
+      await runHere({ command: "check", config: file }),
+      "tokens.jwt.privateKey",
+      "RS256 needs an RSA key",
+    );
+  });
+
+  it("check --production: lists what is unfit for production, naming each option (exit 1)", async () => {
+    const result = await runHere({ command: "check", production: true });
+    expect(result.code).toBe(1);
+    const [, problems] = result.stdout.split(/^production: /m);
+    for (const option of [
+      'mail.transport is "console"',
+      "sessions.cookieSecure is false",
+      "csrf.cookieSecure is false",
+      "csrf.trustedOrigins and cors.allowedOrigins are empty",
+      "database.url is the SQLite file latchkey.sqlite3 in the working directory",
+      'rateLimits.store is "memory"',
+      "frontendUrls.accountConfirmEmail",
+    ]) {
+      expect(problems).toContain(option);
+    }
+  });
+
+  it("check --production: nothing found for production options (exit 0)", async () => {
+    const file = join(dir, "production.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        database: { url: "postgres://latchkey@db.internal/latchkey" },
+        mail: { transport: "smtp", smtpHost: "smtp.example.com", from: "Example <no-reply@example.com>" },
+        sessions: { cookieSecure: true },
+        csrf: { cookieSecure: true, trustedOrigins: ["https://app.example.com"] },
+        rateLimits: { store: "postgres" },
+        frontendUrls: {
+          accountConfirmEmail: "https://app.example.com/verify/{key}",
+          accountResetPassword: "https://app.example.com/reset",
+          accountResetPasswordFromKey: "https://app.example.com/reset/{key}",
+          accountSignup: "https://app.example.com/signup",
+          socialaccountLoginError: "https://app.example.com/callback",
+        },
+      }),
+    );
+    const result = await runHere({ command: "check", production: true, config: file });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain("production: nothing found");
+  });
+
+  it("refuses options of other commands (exit 2)", async () => {
+    const result = await run(["check", "--port", "1"], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--port is not an option of check");
   });
 
   it("serve: a port in use is one line (exit 1)", async () => {

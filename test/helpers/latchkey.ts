@@ -4,6 +4,7 @@ import { Client } from "../../src/core/enums.js";
 import { createLatchkey, type Latchkey, type LatchkeyDependencies } from "../../src/latchkey.js";
 import type { MailMessage } from "../../src/mail/index.js";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
+import type { SmsMessage } from "../../src/sms/index.js";
 import { TestClient } from "./client.js";
 import { createTestDatabase, type Dialect } from "./stores.js";
 
@@ -24,12 +25,28 @@ export interface TestServer {
   mailsTo(to: string): SentMail[];
   /** The newest mail to an address (throws when there is none). */
   lastMail(to: string): SentMail;
+  /** Every text sent so far, oldest first (empty with `ownSms`). */
+  texts(): SmsMessage[];
+  textsTo(phone: string): SmsMessage[];
+  /** The newest text to a number (throws when there is none). */
+  lastText(phone: string): SmsMessage;
   /** Moves the server's clock forward. */
   advance(ms: number): void;
+  /**
+   * Stops the server's clock for the running test (only `advance` moves it), for tests that
+   * compare whole seconds (token expiry): real time passing between two requests on a busy
+   * machine must not cross a second boundary the test did not ask for.
+   */
+  freezeClock(): void;
 }
 
-/** What the server takes besides its options; the clock and the mail transport are the fixture's. */
-export type TestDependencies = Pick<LatchkeyDependencies, "logger">;
+/**
+ * What the server takes besides its options; the clock, the mail and the texts are the
+ * fixture's, unless `ownSms` sends the texts through the transport the options configure.
+ */
+export type TestDependencies = Omit<LatchkeyDependencies, "now" | "sendMail" | "sendSms"> & {
+  ownSms?: boolean;
+};
 
 interface RunningServer extends TestServer {
   close(): Promise<void>;
@@ -50,7 +67,10 @@ async function launch(
     ? { url: shared.latchkey.options.database.url, cleanup: async () => {} }
     : await createTestDatabase(dialect);
   const outbox: SentMail[] = [];
+  const texts: SmsMessage[] = [];
+  const { ownSms, ...hooks } = deps;
   let offset = 0;
+  let frozenAt: number | null = null;
   const latchkey = createLatchkey(
     {
       rateLimits: false,
@@ -59,15 +79,24 @@ async function launch(
       database: { ...options.database, url: database.url },
     },
     {
-      now: () => Date.now() + offset,
+      ...hooks,
+      now: () => (frozenAt ?? Date.now()) + offset,
       logger: deps.logger ?? pino({ level: process.env.LATCHKEY_TEST_LOG ?? "silent" }),
       sendMail: async (message) => {
         outbox.push(message);
       },
+      ...(ownSms
+        ? {}
+        : {
+            sendSms: async (message: SmsMessage) => {
+              texts.push(message);
+            },
+          }),
     },
   );
   await latchkey.ready();
   const mailsTo = (to: string) => outbox.filter((mail) => mail.to.includes(to));
+  const textsTo = (phone: string) => texts.filter((text) => text.to === phone);
   return {
     latchkey,
     dialect,
@@ -79,8 +108,23 @@ async function launch(
       if (!last) throw new Error(`no mail to ${to}`);
       return last;
     },
+    texts: () => [...texts],
+    textsTo,
+    lastText(phone) {
+      const last = textsTo(phone).at(-1);
+      if (!last) throw new Error(`no text to ${phone}`);
+      return last;
+    },
     advance(ms) {
       offset += ms;
+    },
+    freezeClock() {
+      frozenAt = Date.now();
+      onTestFinished(() => {
+        // Time goes on from where the frozen clock stood.
+        offset += (frozenAt ?? Date.now()) - Date.now();
+        frozenAt = null;
+      });
     },
     async close() {
       await latchkey.close();
@@ -120,7 +164,11 @@ export function useLatchkey(
     mails: () => current().mails(),
     mailsTo: (to) => current().mailsTo(to),
     lastMail: (to) => current().lastMail(to),
+    texts: () => current().texts(),
+    textsTo: (phone) => current().textsTo(phone),
+    lastText: (phone) => current().lastText(phone),
     advance: (ms) => current().advance(ms),
+    freezeClock: () => current().freezeClock(),
   };
 }
 

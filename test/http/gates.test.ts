@@ -15,8 +15,8 @@ import { useLatchkey } from "../helpers/latchkey.js";
 /** Every option that adds routes, so the table holds every route Latchkey has. */
 const EVERYTHING: LatchkeyOptions = {
   account: {
-    loginMethods: ["email"],
-    signupFields: ["email*", "password1*"],
+    loginMethods: ["email", "phone"],
+    signupFields: ["email*", "phone", "password1*"],
     emailVerification: "mandatory",
     emailVerificationByCode: { enabled: true },
     loginByCode: { enabled: true },
@@ -32,6 +32,7 @@ const EVERYTHING: LatchkeyOptions = {
     strategy: "jwt",
     jwt: { algorithm: "HS256", privateKey: "a-test-secret-of-at-least-thirty-two-bytes" },
   },
+  socialaccount: { providers: { dummy: {} } },
 };
 
 /** The routes anyone may call; each answers for itself (logged in or not) what a caller may do. */
@@ -47,6 +48,8 @@ const PUBLIC = [
   "GET /auth/webauthn/login",
   "POST /auth/webauthn/login",
   "POST /auth/webauthn/signup",
+  "POST /auth/provider/redirect",
+  "POST /auth/provider/token",
   "POST /tokens/refresh",
   "GET /tokens/jwks",
 ].sort();

@@ -150,10 +150,42 @@ const combinations: [string, LatchkeyOptions, string][] = [
     { account: { emailVerification: "mandatory" } },
     "account.emailVerification",
   ],
+  ["phone login without a phone field", { account: { loginMethods: ["phone"] } }, "account.loginMethods"],
   [
-    "a phone field",
-    { account: { signupFields: ["email", "username*", "password1*", "phone"] } },
-    "account.signupFields",
+    "an SMS webhook without a URL",
+    { sms: { transport: "webhook", webhook: { secret: "s".repeat(16) } } },
+    "sms.webhook.url",
+  ],
+  [
+    "an SMS webhook with a short secret",
+    { sms: { transport: "webhook", webhook: { url: "https://sms.example.com/hook", secret: "short" } } },
+    "sms.webhook.secret",
+  ],
+  ["Twilio without an account SID", { sms: { transport: "twilio" } }, "sms.twilio.accountSid"],
+  [
+    "Twilio without an auth token",
+    { sms: { transport: "twilio", twilio: { accountSid: "AC1" } } },
+    "sms.twilio.authToken",
+  ],
+  [
+    "Twilio without a sender",
+    { sms: { transport: "twilio", twilio: { accountSid: "AC1", authToken: "t" } } },
+    "sms.twilio.from",
+  ],
+  [
+    "Twilio at a plain http URL",
+    {
+      sms: {
+        transport: "twilio",
+        twilio: {
+          accountSid: "AC1",
+          authToken: "t",
+          from: "+15005550006",
+          baseUrl: "http://api.example.com",
+        },
+      },
+    },
+    "sms.twilio.baseUrl",
   ],
   [
     "email2 without email",
@@ -432,10 +464,10 @@ describe("optionLeaves()", () => {
     expect(missing).toEqual([]);
   });
 
-  it("lists only real options: defaults, each rate-limit action, rateLimits itself (false) and the messages map", () => {
+  it("lists only real options: defaults, each rate-limit action, rateLimits itself (false) and the maps (messages, providers)", () => {
     const defaults = new Set(defaultPaths(resolveOptions()));
     const extra = [...leafPaths].filter((p) => !defaults.has(p));
-    const maps = ["rateLimits", "messages"];
+    const maps = ["rateLimits", "messages", "socialaccount.providers"];
     expect(extra.filter((p) => !maps.includes(p) && !p.startsWith("rateLimits.actions."))).toEqual([]);
     expect(extra).toContain("rateLimits");
     expect(extra).toContain("rateLimits.actions.login_failed");

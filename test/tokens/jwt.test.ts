@@ -231,6 +231,7 @@ describe.each(dialects)("JWT token strategy (%s)", (dialect) => {
     });
 
     it("tokens expire: the access token after 300 s, the refresh token after a day", async () => {
+      server.freezeClock();
       const { meta } = await appLogin(server);
       server.advance(299_000);
       expect((await bearer(server, meta.access_token).get("/auth/session")).status).toBe(200);

@@ -7,8 +7,7 @@ import { newUser } from "./support.js";
 describe.each(dialects)("session tokens for your own API (%s)", (dialect) => {
   const server = useLatchkey(dialect);
 
-  const deactivate = (id: number) =>
-    server.latchkey.runtime.store.db.updateTable("user").set({ is_active: 0 }).where("id", "=", id).execute();
+  const deactivate = (id: number) => server.latchkey.runtime.users.setActive(id, false);
 
   it("validateSessionToken: the user and session of a logged-in token", async () => {
     const { client, id, username } = await newUser(server, server.client(Client.APP));

@@ -7,7 +7,7 @@ import type { EmailAddress } from "../../core/wire.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import type { AddressRow } from "../../store/addresses.js";
-import type { UserRecord } from "../../store/users.js";
+import type { SessionUser } from "../../store/session-users.js";
 import type { CodeVerification } from "../code-verification.js";
 import { addressResponse, notify } from "./addresses.js";
 import type { EmailInput, MarkPrimaryEmailInput } from "./inputs.js";
@@ -135,6 +135,8 @@ async function addAddress(ctx: AuthenticatedContext, email: string): Promise<Res
     : await ctx.rt.addresses.addUnverified(user.id, email);
   // A concurrent request added it first.
   if (!stored) return ctx.invalid("duplicate_email", "email");
+  if (pendingChange) await ctx.emit("emailRemoved", user, { email: pendingChange.email });
+  await ctx.emit("emailAdded", user, { email });
   await mailVerificationLink(ctx, user.id, email, false);
   // The account's owner learns of the new address at the one already proven.
   if (user.email !== email) await notify(ctx, user.email, "email_added", { email });
@@ -149,7 +151,7 @@ async function addAddress(ctx: AuthenticatedContext, email: string): Promise<Res
  */
 async function changeSignupAddress(
   ctx: Context,
-  user: UserRecord,
+  user: SessionUser,
   process: CodeVerification,
   email: string,
 ): Promise<Result> {
@@ -293,6 +295,7 @@ export async function deleteAddress(ctx: AuthenticatedContext, input: EmailInput
   if (!canDelete(ctx, address, rows)) return ctx.invalid("cannot_remove_primary_email", "email");
   await reauthenticationGate(ctx);
   await ctx.rt.addresses.remove(address, EMAIL_VERIFICATION_KIND);
+  await ctx.emit("emailRemoved", user, { email: address.email });
   const primary = rows.find((r) => r.is_primary === 1 && r.id !== address.id);
   await notify(ctx, primary?.email, "email_deleted", { email: address.email });
   return ok(await listAddresses(ctx, user.id));

@@ -3,25 +3,11 @@ import type { Context, Stage } from "../../base/context.js";
 import { abortLogin } from "../../base/pending.js";
 import { Flow } from "../../core/enums.js";
 import { type Result, tooManyRequests } from "../../core/responses.js";
-import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
 import type { AddressRow } from "../../store/addresses.js";
 import type { UserRecord } from "../../store/users.js";
-import { isLoginByCodeRequired, startLoginCode } from "../login-by-code/stage.js";
-import { EMAIL_VERIFICATION_KIND } from "./keys.js";
 import { persistProcess, startEmailVerification } from "./process.js";
-import {
-  mailAccountAlreadyExists,
-  mailProcessCode,
-  mailVerificationLink,
-  mayMailVerification,
-} from "./send.js";
-
-/**
- * The decoy login of a signup with a taken address names no user: 0 is never a user id (ids
- * start at 1), and nothing the decoy allows ever loads it.
- */
-export const NO_USER = 0;
+import { mailProcessCode, mailVerificationLink, mayMailVerification } from "./send.js";
 
 /** The address a login is about: the signup's, or the one a password or code login used. */
 export function loginEmail(login: PendingLogin): string | undefined {
@@ -87,6 +73,19 @@ async function sendAtLogin(ctx: Context, login: PendingLogin, user: UserRecord):
   return undefined;
 }
 
+/** What a login carries for this stage: a provider login its own mode (socialaccount.emailVerification). */
+export interface VerifyEmailState {
+  mode: VerificationMode;
+}
+
+type VerificationMode = "none" | "optional" | "mandatory";
+
+/** The login's verification mode: the one it carries, else account.emailVerification. */
+function verificationMode(ctx: Context, login: PendingLogin): VerificationMode {
+  const carried = login.state[Flow.VERIFY_EMAIL] as VerifyEmailState | undefined;
+  return carried?.mode ?? ctx.options.account.emailVerification;
+}
+
 /**
  * allauth `EmailVerificationStage`: with "mandatory" verification a login whose address is not
  * verified stops here (verification mailed) until POST /auth/email/verify; with "optional" a
@@ -95,7 +94,7 @@ async function sendAtLogin(ctx: Context, login: PendingLogin, user: UserRecord):
 export const verifyEmailStage: Stage = {
   key: Flow.VERIFY_EMAIL,
   async applies(ctx, login, user) {
-    const mode = ctx.options.account.emailVerification;
+    const mode = verificationMode(ctx, login);
     if (mode === "none") return false;
     const verified = await ctx.rt.addresses.hasVerified(user.id, loginEmail(login));
     if (mode === "optional") {
@@ -109,45 +108,3 @@ export const verifyEmailStage: Stage = {
   // Returns a refusal when the stage cannot start (see `refusal`); the pipeline answers it.
   start: sendAtLogin,
 };
-
-/**
- * allauth `prevent_enumeration` for a signup with a taken address: no account is created, the
- * address gets an "account already exists" mail, and the session holds a login with
- * verify_email pending exactly as a real signup's, whose verification nothing can complete.
- * The same writes and mails happen as for a real signup, so neither answer nor cost differs.
- */
-export async function startDecoyVerification(ctx: Context, email: string): Promise<Result> {
-  const login: PendingLogin = {
-    userId: NO_USER,
-    records: [],
-    stage: Flow.VERIFY_EMAIL,
-    done: [],
-    startedAt: ctx.now(),
-    signup: true,
-    email,
-    state: {},
-  };
-  ctx.session.set(SessionKey.LOGIN, login);
-  if (isLoginByCodeRequired(ctx, login)) {
-    // A real signup would stop at the code stage first (it comes before verify_email): so does
-    // the decoy, with a code process that accepts no code.
-    login.stage = Flow.LOGIN_BY_CODE;
-    await startLoginCode(ctx, login, email, true);
-    await mailAccountAlreadyExists(ctx, email);
-    return unauthenticated(ctx);
-  }
-  if (ctx.options.account.emailVerificationByCode.enabled) {
-    if (!(await mayMailVerification(ctx, email))) return refusal(ctx, login);
-    const { process, code } = await startEmailVerification(ctx, {
-      email,
-      userId: null,
-      accountAlreadyExists: true,
-    });
-    await mailProcessCode(ctx, process, code);
-    persistProcess(ctx, process);
-  } else {
-    await ctx.rt.keys.issueDecoy(EMAIL_VERIFICATION_KIND, ctx.now());
-    if (await mayMailVerification(ctx, email)) await mailAccountAlreadyExists(ctx, email);
-  }
-  return unauthenticated(ctx);
-}

@@ -6,7 +6,7 @@ import type { Gate } from "../../base/route.js";
 import { Flow } from "../../core/enums.js";
 import { conflict, ok, type Result, tooManyRequests } from "../../core/responses.js";
 import type { PendingLogin } from "../../sessions/session.js";
-import { toWireUser } from "../../store/users.js";
+import { sessionUser, toWireUser } from "../../store/users.js";
 import type { CodeVerification } from "../code-verification.js";
 import { notify } from "./addresses.js";
 import type { VerifyEmailInput } from "./inputs.js";
@@ -131,6 +131,10 @@ export async function verifyEmail(ctx: Context, input: VerifyEmailInput): Promis
       "key",
     );
   }
+  const verified = await ctx.rt.users.findById(userId);
+  if (outcome.added) await ctx.emit("emailAdded", verified, { email: target.email });
+  await ctx.emit("emailVerified", verified, { email: target.email });
+  for (const removed of outcome.replaced) await ctx.emit("emailRemoved", verified, { email: removed.email });
   const previous = outcome.replaced[0];
   if (previous)
     await notify(ctx, previous.email, "email_changed", { from: previous.email, to: target.email });
@@ -159,7 +163,8 @@ async function loginOnVerification(
   }
   if (!ctx.user) return unauthenticated(ctx);
   // The address verified may have become the primary one the user object shows.
-  ctx.user = (await ctx.rt.users.findById(ctx.user.id)) ?? ctx.user;
+  const fresh = await ctx.rt.users.findById(ctx.user.id);
+  if (fresh) ctx.user = sessionUser(fresh);
   return authenticated(ctx);
 }
 

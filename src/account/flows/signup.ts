@@ -3,10 +3,13 @@ import { beginLogin } from "../../base/login.js";
 import type { ApiError } from "../../core/errors.js";
 import { badRequest, conflict, forbidden, type Result } from "../../core/responses.js";
 import type { ResolvedOptions } from "../../options/schema.js";
-import { startDecoyVerification } from "../email/stage.js";
 import type { SignupInput } from "../inputs.js";
+import { preventsEnumeration } from "../lookup.js";
 import { passwordErrors } from "../passwords/policy.js";
+import { parsePhone } from "../phone/numbers.js";
+import { signupExtra } from "../signup-fields.js";
 import { generateUsername, storedUsername, usernameErrors } from "../usernames.js";
+import { decoyStage, startDecoySignup } from "./decoy.js";
 
 /**
  * allauth `assess_unique_email` for a taken address: with enumeration prevention and mandatory
@@ -20,8 +23,17 @@ function hidesTakenEmail(o: ResolvedOptions): boolean {
 }
 
 /**
- * The signup form's own checks, field by field (address taken, username valid and free,
- * password policy), for the fields that passed the input schema. Fields listed in `skip`
+ * allauth's `_clean_phone` for a taken number: with enumeration prevention the signup is answered
+ * as if it worked (the number's owner is texted instead), provided a real signup would stop at a
+ * stage the decoy can stop at too (see decoyStage); otherwise `phone_taken`.
+ */
+function hidesTakenPhone(ctx: Context, input: Partial<SignupInput>): boolean {
+  return preventsEnumeration(ctx) && decoyStage(ctx, input) !== null;
+}
+
+/**
+ * The signup form's own checks, field by field (address or number taken, username valid and
+ * free, password policy), for the fields that passed the input schema. Fields listed in `skip`
  * already have errors and are not checked again.
  */
 async function fieldErrors(
@@ -40,6 +52,14 @@ async function fieldErrors(
   }
   if (input.username !== undefined && !skip.has("username")) {
     errors.push(...(await usernameErrors(ctx, input.username)));
+  }
+  if (
+    input.phone !== undefined &&
+    !skip.has("phone") &&
+    (await ctx.rt.phones.ownerOf(input.phone)) !== null
+  ) {
+    if (hidesTakenPhone(ctx, input)) accountAlreadyExists = true;
+    else errors.push(ctx.error("phone_taken", "phone"));
   }
   if (input.password !== undefined && !skip.has("password")) {
     const user = { username: input.username, email: input.email };
@@ -66,7 +86,12 @@ export async function signupErrorsBesides(
   const email = text("email")?.trim().toLowerCase();
   const username = text("username")?.trim();
   const password = text("password");
-  const { errors } = await fieldErrors(ctx, { email, username, password }, skip);
+  const typedPhone = text("phone");
+  const phone =
+    typedPhone === undefined
+      ? undefined
+      : (parsePhone(typedPhone, ctx.options.account.phoneDefaultRegion) ?? undefined);
+  const { errors } = await fieldErrors(ctx, { email, username, password, phone }, skip);
   return sortByField([...schemaErrors, ...errors], ctx.options.account.signupFields);
 }
 
@@ -74,16 +99,23 @@ export async function signupErrorsBesides(
  * POST /auth/signup. Validation first (field by field, in the form's order), then the password
  * is hashed *before* the write transaction opens (hashing inside one would hold the database
  * for the whole hash), then user and address are inserted together; the database's unique
- * indexes settle races between concurrent signups.
+ * indexes settle races between concurrent signups. The number, if any, is stored unverified
+ * (several accounts may claim one until one of them verifies it).
  *
- * A taken address under enumeration prevention (see hidesTakenEmail) takes the decoy path after
- * the same validation and the same password hash, so the answer (401, verify_email pending) and
- * its cost are those of a real signup.
+ * A taken address or number under enumeration prevention (see hidesTakenEmail, hidesTakenPhone)
+ * takes the decoy path after the same validation and the same password hash, so the answer (401,
+ * its stage pending) and its cost are those of a real signup.
  */
-export async function signup(ctx: Context, input: SignupInput): Promise<Result> {
+export async function signup(
+  ctx: Context,
+  input: SignupInput,
+  via: "form" | "passkey" = "form",
+): Promise<Result> {
   if (ctx.user) return conflict();
   const o = ctx.options;
   if (!o.account.isOpenForSignup) return forbidden();
+  const attempt = { via, email: input.email, phone: input.phone };
+  if (!(await ctx.mayOpenSignup(withoutUndefined(attempt)))) return forbidden();
   const { errors, accountAlreadyExists } = await fieldErrors(ctx, input);
   if (errors.length > 0) return badRequest(errors);
 
@@ -92,21 +124,28 @@ export async function signup(ctx: Context, input: SignupInput): Promise<Result> 
     input.username !== undefined
       ? storedUsername(o, input.username)
       : await generateUsername(ctx.rt.users, o, input.email);
-  if (accountAlreadyExists) return startDecoyVerification(ctx, input.email!);
+  if (accountAlreadyExists) return startDecoySignup(ctx, input);
   const created = await ctx.rt.users.create({
     username,
     password: passwordHash,
     ...(input.email !== undefined ? { email: { address: input.email, verified: false } } : {}),
+    extra: signupExtra(input, ctx.rt.adapter.signupFields),
     now: ctx.now(),
   });
   if ("conflict" in created) {
     // Lost a race with a concurrent signup: answer as if the earlier check had seen it.
     if (created.conflict === "username") return ctx.invalid("username_taken", "username");
-    if (input.email !== undefined && hidesTakenEmail(o)) return startDecoyVerification(ctx, input.email);
+    if (input.email !== undefined && hidesTakenEmail(o)) return startDecoySignup(ctx, input);
     return ctx.invalid("email_taken", "email");
   }
+  if (input.phone !== undefined) await ctx.rt.phones.set(created.id, input.phone, false);
   const user = (await ctx.rt.users.findById(created.id))!;
+  await ctx.emit("signup", user, { via });
   return beginLogin(ctx, user, null, { signup: true, ...(input.email ? { email: input.email } : {}) });
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Errors in the form's field order (signupFields), as Django lists them. */

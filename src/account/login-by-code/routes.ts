@@ -5,17 +5,40 @@ import { authTime, completeStage, continueLogin } from "../../base/login.js";
 import { abortLogin } from "../../base/pending.js";
 import { pendingStage, type Route, route } from "../../base/route.js";
 import { Flow } from "../../core/enums.js";
+import type { ApiError } from "../../core/errors.js";
 import { field } from "../../core/input.js";
-import { conflict, ok, type Result, tooManyRequests } from "../../core/responses.js";
+import { badRequest, conflict, ok, type Result, tooManyRequests } from "../../core/responses.js";
 import type { ResolvedOptions } from "../../options/schema.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
+import type { UserRecord } from "../../store/users.js";
 import type { CodeVerification } from "../code-verification.js";
-import { findActiveAccountByEmail, mailUnknownAccount, preventsEnumeration } from "../lookup.js";
-import { type LoginCodeState, resumeLoginCode, startLoginCode } from "./stage.js";
+import {
+  findActiveAccountByEmail,
+  findActiveAccountByPhone,
+  mailUnknownAccount,
+  preventsEnumeration,
+} from "../lookup.js";
+import { optionalE164Phone, optionalPhoneField, phoneField } from "../phone/inputs.js";
+import { isPhoneNumber } from "../phone/numbers.js";
+import { textUnknownAccount } from "../phone/send.js";
+import { recipientState, resumeLoginCode, sendLoginCode, startLoginCode } from "./stage.js";
 
-/** POST /auth/code/request. */
-export const RequestLoginCodeInput = z.object({ email: field.email() });
+/**
+ * POST /auth/code/request, as allauth's RequestLoginCodeForm: `email`, or `phone` when it is a
+ * login method (required when email is not one; the email field then goes). Without phone, the
+ * email field is there whatever the login methods, as in allauth.
+ */
+export function requestLoginCodeInput(o: ResolvedOptions) {
+  const methods = o.account.loginMethods;
+  const hasEmail = methods.includes("email");
+  const hasPhone = methods.includes("phone");
+  const shape: Record<string, z.ZodType> = {};
+  if (hasEmail || !hasPhone) shape.email = hasPhone ? field.optionalEmail() : field.email();
+  if (hasPhone) shape.phone = hasEmail ? optionalPhoneField(o) : phoneField(o);
+  return z.object(shape) as unknown as z.ZodType<RequestLoginCodeInput>;
+}
+export const RequestLoginCodeInput = z.object({ email: field.optionalEmail(), phone: optionalE164Phone() });
 export type RequestLoginCodeInput = z.infer<typeof RequestLoginCodeInput>;
 
 /** POST /auth/code/confirm. */
@@ -29,19 +52,51 @@ export type ConfirmLoginCodeInput = z.infer<typeof ConfirmLoginCodeInput>;
 const NO_USER = 0;
 
 /**
- * POST /auth/code/request: starts a login whose first stage is the code. An unknown address
- * gets a decoy process with the same answer (401, login_by_code pending) that no code
- * completes, unless account.preventEnumeration is off.
+ * allauth's `clean_email` / `clean_phone` of one identifier: the active account it names, or the
+ * field's error. An unknown one is an error only without enumeration prevention; the
+ * request_login_code limit (keyed by the identifier) is raised as a form error on the field,
+ * hence 400 rather than 429.
+ */
+async function lookUp(
+  ctx: Context,
+  field: "email" | "phone",
+  identifier: string,
+): Promise<{ user: UserRecord | null } | { error: ApiError }> {
+  const user =
+    field === "email"
+      ? await findActiveAccountByEmail(ctx, identifier)
+      : await findActiveAccountByPhone(ctx, identifier);
+  if (!user && !preventsEnumeration(ctx)) {
+    return { error: ctx.error(field === "email" ? "unknown_email.account" : "unknown_phone", field) };
+  }
+  if (!(await ctx.rateLimit("request_login_code", identifier))) {
+    return { error: ctx.error("too_many_login_attempts", field) };
+  }
+  return { user };
+}
+
+/**
+ * POST /auth/code/request: starts a login whose first stage is the code, mailed to the address
+ * or texted to the number. Both given is `select_only_one` (once each field passed its checks,
+ * as allauth's form `clean`); neither is `required` on both. An unknown one gets a decoy process
+ * with the same answer (401, login_by_code pending) that no code completes, unless
+ * account.preventEnumeration is off.
  */
 async function requestLoginCode(ctx: Context, input: RequestLoginCodeInput): Promise<Result> {
   // A logged-in caller has nothing to log in to (as POST /auth/login answers).
   if (ctx.user) return conflict();
-  const user = await findActiveAccountByEmail(ctx, input.email);
-  if (!user && !preventsEnumeration(ctx)) return ctx.invalid("unknown_email.account", "email");
-  // allauth raises this limit as a form error on the email field, hence 400 rather than 429.
-  if (!(await ctx.rateLimit("request_login_code", input.email))) {
-    return ctx.invalid("too_many_login_attempts", "email");
+  const given = (["email", "phone"] as const).filter((f) => input[f] !== undefined);
+  if (given.length === 0) return badRequest([ctx.error("required", "email"), ctx.error("required", "phone")]);
+  const errors: ApiError[] = [];
+  let user: UserRecord | null = null;
+  for (const field of given) {
+    const found = await lookUp(ctx, field, input[field]!);
+    if ("error" in found) errors.push(found.error);
+    else user = found.user;
   }
+  if (errors.length > 0) return badRequest(errors);
+  if (given.length > 1) return ctx.invalid("select_only_one");
+  const recipient = input[given[0]!]!;
   const login: PendingLogin = {
     userId: user?.id ?? NO_USER,
     records: [],
@@ -49,14 +104,15 @@ async function requestLoginCode(ctx: Context, input: RequestLoginCodeInput): Pro
     done: [],
     startedAt: ctx.now(),
     signup: false,
-    email: input.email,
-    state: { [Flow.LOGIN_BY_CODE]: { email: input.email } satisfies LoginCodeState },
+    ...(input.email !== undefined ? { email: input.email } : {}),
+    state: { [Flow.LOGIN_BY_CODE]: recipientState(recipient) },
   };
   ctx.session.set(SessionKey.LOGIN, login);
   if (user) return continueLogin(ctx, login, user);
   login.stage = Flow.LOGIN_BY_CODE;
-  await startLoginCode(ctx, login, input.email, true);
-  await mailUnknownAccount(ctx, input.email);
+  await startLoginCode(ctx, login, recipient, true);
+  if (isPhoneNumber(recipient)) await textUnknownAccount(ctx, recipient);
+  else await mailUnknownAccount(ctx, recipient);
   return unauthenticated(ctx);
 }
 
@@ -75,7 +131,11 @@ async function confirmLoginCode(ctx: StageContext, input: ConfirmLoginCodeInput)
   const process = await liveProcess(ctx);
   if (!process) return conflict();
   const wrong = await process.check(ctx, input.code, "code", () => abortLogin(ctx));
-  if (wrong) return wrong;
+  if (wrong) {
+    const user = await ctx.rt.users.findById(ctx.login.userId);
+    await ctx.emit("loginFailed", user, { method: "code", reason: "incorrect_code" });
+    return wrong;
+  }
   // Of two concurrent right guesses only one logs in.
   if (!(await process.finish(ctx))) return conflict();
   const user = await ctx.rt.users.findById(ctx.login.userId);
@@ -83,9 +143,12 @@ async function confirmLoginCode(ctx: StageContext, input: ConfirmLoginCodeInput)
     abortLogin(ctx);
     return unauthenticated(ctx);
   }
-  // The code reached the address: it is proven (allauth `verify_email_indirectly`).
-  await ctx.rt.addresses.markVerified(user.id, process.recipient);
-  return completeStage(ctx, ctx.login, { method: "code", at: authTime(ctx), email: process.recipient });
+  // The code reached the address or number: it is proven (allauth `verify_email_indirectly`,
+  // `verify_phone_indirectly`).
+  const recipient = process.recipient;
+  if (isPhoneNumber(recipient)) await ctx.rt.phones.set(user.id, recipient, true);
+  else await ctx.rt.addresses.markVerified(user.id, recipient);
+  return completeStage(ctx, ctx.login, { method: "code", at: authTime(ctx), ...recipientState(recipient) });
 }
 
 /**
@@ -100,11 +163,11 @@ async function resendLoginCode(ctx: StageContext): Promise<Result> {
   if (!(await ctx.rateLimit("request_login_code", process.recipient))) return tooManyRequests();
   const code = await process.resend(ctx, limit);
   if (code === null) return conflict();
-  if (!process.decoy) await ctx.rt.mailer.sendTemplate(process.recipient, "login_code", { code });
+  if (!process.decoy) await sendLoginCode(ctx, process.recipient, code);
   return ok();
 }
 
-/** Login by emailed code (allauth's login_by_code); confirm exists even when it is off (409). */
+/** Login by a code mailed or texted (allauth's login_by_code); confirm exists even when it is off (409). */
 export function loginByCodeRoutes(o: ResolvedOptions): Route[] {
   const codeStage = pendingStage(Flow.LOGIN_BY_CODE, "conflict");
   const confirm = route({
@@ -128,7 +191,7 @@ export function loginByCodeRoutes(o: ResolvedOptions): Route[] {
       method: "POST",
       path: "/auth/code/request",
       summary: "Request a login code",
-      input: RequestLoginCodeInput,
+      input: requestLoginCodeInput(o),
       handler: requestLoginCode,
     }),
     confirm,

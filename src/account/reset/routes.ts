@@ -156,6 +156,7 @@ async function completeReset(ctx: Context, user: UserRecord, hash: string, email
   await ctx.rt.addresses.markVerified(user.id, email);
   await forgetAccountFailures(ctx, user);
   const fresh = (await ctx.rt.users.findById(user.id)) ?? { ...user, password: hash };
+  await ctx.emit("passwordReset", fresh, { email });
   if (o.account.emailNotifications && fresh.email) {
     await ctx.rt.mailer.sendTemplate(fresh.email, "password_changed", {
       ip: ctx.ip,

@@ -183,6 +183,20 @@ export class RateLimiter {
     );
   }
 
+  /**
+   * Whether the store answers now (readiness checks): always for memory, a round trip within the
+   * store timeout for PostgreSQL and Redis. Requests do not depend on it (the limiter fails open).
+   */
+  async reachable(): Promise<boolean> {
+    if (!this.store) return true;
+    try {
+      await this.bounded(this.store.ping());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Closes what create() opened (the Redis connection, the cleanup timer); a pool passed in stays open. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -2,21 +2,24 @@
  * Where the counters live: one process's memory, or a store that several Latchkey instances share
  * (PostgreSQL, Redis) so that a limit holds across all of them.
  */
-import { Redis } from "ioredis";
-import type { Pool } from "pg";
+
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterPostgres,
   RateLimiterRedis,
 } from "rate-limiter-flexible";
+import { importOptional } from "../../core/peer.js";
 
 export type RateLimitStore =
   | { kind: "memory" }
   | {
       kind: "postgres";
-      /** Used, never closed: the pool belongs to the caller. */
-      pool: Pool;
+      /**
+       * A pg `Pool`: used, never closed (it belongs to the caller). Typed loosely, so that the
+       * declarations need no pg types.
+       */
+      pool: PostgresQueryable;
       /** Created if missing. Default `latchkey_rate_limit`. */
       tableName?: string;
     }
@@ -29,6 +32,11 @@ export type RateLimitStore =
       connectTimeoutMs?: number;
     };
 
+/** A pg Pool, as far as this module knows it: rate-limiter-flexible runs its queries, and a ping checks it answers. */
+export interface PostgresQueryable {
+  query(text: string): Promise<unknown>;
+}
+
 export const DEFAULT_POSTGRES_TABLE = "latchkey_rate_limit";
 export const DEFAULT_REDIS_KEY_PREFIX = "latchkey:rl";
 
@@ -37,6 +45,8 @@ export interface CounterStore {
   /** True for stores reached over the network, whose calls are bounded by a timeout. */
   readonly remote: boolean;
   counter(name: string, points: number, durationSeconds: number): RateLimiterAbstract;
+  /** One round trip to the store (health checks); rejects when it does not answer. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +76,7 @@ function openMemory(): CounterStore {
   return {
     remote: false,
     counter: (name, points, duration) => new RateLimiterMemory({ keyPrefix: name, points, duration }),
+    ping: async () => {},
     close: async () => {},
   };
 }
@@ -75,7 +86,7 @@ const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const CLEANUP_INTERVAL_MS = 5 * 60_000;
 const CLEANUP_AGE_MS = 60 * 60_000;
 
-async function openPostgres(pool: Pool, tableName: string): Promise<CounterStore> {
+async function openPostgres(pool: PostgresQueryable, tableName: string): Promise<CounterStore> {
   if (!SQL_IDENTIFIER.test(tableName)) {
     throw new Error(
       `Invalid rate limit table name ${JSON.stringify(tableName)}: use letters, digits and _ (at most 63)`,
@@ -120,6 +131,9 @@ async function openPostgres(pool: Pool, tableName: string): Promise<CounterStore
         points,
         duration,
       }),
+    async ping() {
+      await pool.query("select 1");
+    },
     close: async () => clearInterval(sweepTimer),
   };
 }
@@ -130,6 +144,7 @@ async function openRedis(
 ): Promise<CounterStore> {
   const keyPrefix = store.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
   const connectTimeoutMs = store.connectTimeoutMs ?? 5000;
+  const { Redis } = await importOptional("ioredis", () => import("ioredis"));
   const client = new Redis(store.url, {
     connectTimeout: connectTimeoutMs,
     commandTimeout: options.commandTimeoutMs,
@@ -178,6 +193,9 @@ async function openRedis(
         duration,
         rejectIfRedisNotReady: true,
       }),
+    async ping() {
+      await client.ping();
+    },
     close: async () => {
       if (client.status === "ready") {
         try {

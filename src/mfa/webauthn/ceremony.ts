@@ -13,7 +13,8 @@ import { countLoginAttempt, loginAttemptSucceeded } from "../../account/flows/lo
 import type { Context } from "../../base/context.js";
 import { SessionKey } from "../../sessions/keys.js";
 import { SHORT_LIFE, type ShortLife } from "../../sessions/store.js";
-import { toWireUser, type UserRecord } from "../../store/users.js";
+import type { SessionUser } from "../../store/session-users.js";
+import { toWireUser } from "../../store/users.js";
 import { listWebAuthn, recordUse, type WebAuthnAuthenticator, type WebAuthnData } from "./records.js";
 
 /**
@@ -101,7 +102,7 @@ export interface RequestOptions {
  */
 export async function creationOptions(
   ctx: Context,
-  user: UserRecord,
+  user: SessionUser,
   purpose: "register" | "signup",
   passwordless: boolean,
 ): Promise<CreationOptions> {

@@ -44,7 +44,17 @@ const unverifiedEmail = (ctx: Context) => conflict([ctx.error("unverified_email"
  */
 const registrationFailed = (ctx: Context) => ctx.invalid("incorrect_code");
 
-function assertionFailed(ctx: Context, result: Extract<AssertionResult, { ok: false }>): Result {
+/** A refused assertion: a `loginFailed` event for the user it was for (null for a passkey login), then 400. */
+async function assertionFailed(
+  ctx: Context,
+  result: Extract<AssertionResult, { ok: false }>,
+  userId: number | null,
+): Promise<Result> {
+  await ctx.emit("loginFailed", userId === null ? null : await ctx.rt.users.findById(userId), {
+    method: "webauthn",
+    reason: result.problem,
+    ...(ctx.user ? { reauthentication: true } : {}),
+  });
   return ctx.invalid(
     result.problem === "too_many_attempts" ? "too_many_login_attempts" : "incorrect_code",
     "credential",
@@ -82,6 +92,8 @@ export async function addAuthenticator(ctx: AuthenticatedContext, input: AddWebA
   const name = input.name ?? defaultName(existing.length);
   const authenticator = await insertWebAuthn(store, user.id, { name, ...credential }, ctx.now());
   const generated = await autoGenerateRecoveryCodes(ctx, user.id);
+  await ctx.emit("mfaAdded", user, { type: AuthenticatorType.WEBAUTHN, id: authenticator.id, name });
+  if (generated) await ctx.emit("mfaAdded", user, { type: AuthenticatorType.RECOVERY_CODES });
   return ok(serializeWebAuthnAuthenticator(authenticator), { recovery_codes_generated: generated });
 }
 
@@ -111,7 +123,9 @@ export async function deleteAuthenticators(
   const unknown = input.authenticators.find((id) => !mine.has(id));
   if (unknown !== undefined) return ctx.invalid("invalid_choice.value", "authenticators", { value: unknown });
   await requireRecentAuthentication(ctx);
-  await deleteWebAuthn(store, ctx.user.id, [...new Set(input.authenticators)]);
+  const ids = [...new Set(input.authenticators)];
+  await deleteWebAuthn(store, ctx.user.id, ids);
+  await ctx.emit("mfaRemoved", ctx.user, { type: AuthenticatorType.WEBAUTHN, ids });
   return ok();
 }
 
@@ -123,7 +137,7 @@ export async function authenticateOptions(ctx: StageContext): Promise<Result> {
 
 export async function authenticate(ctx: StageContext, input: CredentialInput): Promise<Result> {
   const result = await verifyAssertion(ctx, "authenticate", ctx.login.userId, input.credential);
-  if (!result.ok) return assertionFailed(ctx, result);
+  if (!result.ok) return assertionFailed(ctx, result, ctx.login.userId);
   return completeStage(ctx, ctx.login, mfaRecord(ctx, result.authenticator));
 }
 
@@ -135,7 +149,7 @@ export async function reauthenticateOptions(ctx: AuthenticatedContext): Promise<
 
 export async function reauthenticate(ctx: AuthenticatedContext, input: CredentialInput): Promise<Result> {
   const result = await verifyAssertion(ctx, "reauthenticate", ctx.user.id, input.credential);
-  if (!result.ok) return assertionFailed(ctx, result);
+  if (!result.ok) return assertionFailed(ctx, result, ctx.user.id);
   recordAuthentication(ctx, mfaRecord(ctx, result.authenticator, { reauthenticated: true }));
   return authenticated(ctx);
 }
@@ -151,9 +165,9 @@ export async function loginOptions(ctx: Context): Promise<Result> {
 export async function login(ctx: Context, input: CredentialInput): Promise<Result> {
   if (ctx.user) return conflict();
   const result = await verifyAssertion(ctx, "login", null, input.credential);
-  if (!result.ok) return assertionFailed(ctx, result);
+  if (!result.ok) return assertionFailed(ctx, result, null);
   const user = await ctx.rt.users.findById(result.authenticator.userId);
-  if (!user) return assertionFailed(ctx, { ok: false, problem: "incorrect" });
+  if (!user) return assertionFailed(ctx, { ok: false, problem: "incorrect" }, null);
   return beginLogin(ctx, user, mfaRecord(ctx, result.authenticator, { passwordless: true }));
 }
 
@@ -165,7 +179,7 @@ export async function login(ctx: Context, input: CredentialInput): Promise<Resul
  */
 export async function beginPasskeySignup(ctx: Context, input: SignupInput): Promise<Result> {
   const before = ctx.session.get(SessionKey.LOGIN);
-  const result = await signup(ctx, { ...input, password: undefined });
+  const result = await signup(ctx, { ...input, password: undefined }, "passkey");
   const login = pendingLogin(ctx);
   // Only the login this signup started (a failed signup leaves any earlier one untouched).
   if (login && login !== before && login.signup) {
@@ -190,6 +204,11 @@ export async function completePasskeySignup(ctx: StageContext, input: AddWebAuth
   const store = ctx.rt.authenticators;
   const existing = await listWebAuthn(store, login.userId);
   const name = input.name ?? defaultName(existing.length);
-  await insertWebAuthn(store, login.userId, { name, ...credential }, ctx.now());
+  const passkey = await insertWebAuthn(store, login.userId, { name, ...credential }, ctx.now());
+  await ctx.emit("mfaAdded", await ctx.rt.users.findById(login.userId), {
+    type: AuthenticatorType.WEBAUTHN,
+    id: passkey.id,
+    name,
+  });
   return completeStage(ctx, login);
 }

@@ -94,7 +94,7 @@ export const DeleteWebAuthnInput = z.object({
 export type DeleteWebAuthnInput = z.infer<typeof DeleteWebAuthnInput>;
 
 /** POST /auth/webauthn/signup: the signup form without its password fields. */
-export function passkeySignupInput(o: ResolvedOptions) {
+export function passkeySignupInput(o: ResolvedOptions, extra?: z.ZodObject) {
   const signupFields = o.account.signupFields.filter((f) => !f.startsWith("password"));
-  return signupInput({ ...o, account: { ...o.account, signupFields } });
+  return signupInput({ ...o, account: { ...o.account, signupFields } }, extra);
 }

@@ -1,3 +1,4 @@
+import type { LatchkeyHooks } from "../../base/hooks.js";
 import { authenticated, pendingStage, type Route, route } from "../../base/route.js";
 import { Flow } from "../../core/enums.js";
 import type { ResolvedOptions } from "../../options/schema.js";
@@ -25,7 +26,7 @@ import {
 } from "./inputs.js";
 
 /** The WebAuthn endpoints: present with "webauthn" in mfa.supportedTypes. */
-export function webauthnRoutes(o: ResolvedOptions): Route[] {
+export function webauthnRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
   const secondFactor = pendingStage(Flow.MFA_AUTHENTICATE, "unauthenticated");
   const passkeySignup = pendingStage(Flow.MFA_SIGNUP_WEBAUTHN, "conflict");
   const routes: Route[] = [
@@ -118,7 +119,7 @@ export function webauthnRoutes(o: ResolvedOptions): Route[] {
         method: "POST",
         path: "/auth/webauthn/signup",
         summary: "Start a passkey signup (signup fields without a password)",
-        input: passkeySignupInput(o),
+        input: passkeySignupInput(o, hooks.signupFields),
         rateLimit: "signup",
         handler: beginPasskeySignup,
       }),

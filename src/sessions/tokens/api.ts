@@ -1,7 +1,7 @@
 import type { JSONWebKeySet } from "jose";
 import type { Client } from "../../core/enums.js";
 import type { User } from "../../core/wire.js";
-import { toWireUser, type Users } from "../../store/users.js";
+import { sessionUser, toWireUser, type Users } from "../../store/users.js";
 import { SessionKey } from "../keys.js";
 import { Session } from "../session.js";
 import type { SessionStore } from "../store.js";
@@ -60,7 +60,7 @@ export async function createSessionToken(
   if (!user?.isActive) throw new Error(`no active user with id ${userId}`);
   const now = deps.now();
   const session = Session.fresh(now);
-  session.userId = user.id;
+  session.setUser(sessionUser(user));
   session.set(SessionKey.METHODS, []);
   await deps.sessions.commit(session, { ip: "", userAgent: "" }, now);
   await deps.users.recordLogin(user.id, now);

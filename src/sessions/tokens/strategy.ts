@@ -1,7 +1,7 @@
 import type { JSONWebKeySet, JWTPayload } from "jose";
 import type { Logger } from "pino";
 import type { ApiRequest } from "../../http/exchange.js";
-import type { UserRecord } from "../../store/users.js";
+import type { SessionUser } from "../../store/session-users.js";
 import type { Session } from "../session.js";
 import type { SessionStore } from "../store.js";
 
@@ -62,7 +62,7 @@ export interface TokenStrategy {
    * Extra `meta` for an app response that made the caller authenticated (login, 2FA, signup…).
    * Runs after the session is saved, so the session row exists.
    */
-  issue?(grant: { session: Session; user: UserRecord; now: number }): Promise<Record<string, unknown>>;
+  issue?(grant: { session: Session; user: SessionUser; now: number }): Promise<Record<string, unknown>>;
   /** POST /tokens/refresh: new tokens for a valid refresh token, or null (a bare 400). */
   refresh?(refreshToken: string): Promise<RefreshedTokens | null>;
   /** Verifies an access token for your own API; honours stateful validation. */

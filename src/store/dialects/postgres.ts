@@ -1,31 +1,64 @@
 import { PostgresDialect } from "kysely";
-import pg from "pg";
-import type { StoreDialect } from "../dialect.js";
+import { importOptional } from "../../core/peer.js";
+import type { PostgresPool, StoreDialect } from "../dialect.js";
 
-// pg returns int8 as strings by default; every bigint column here is epoch milliseconds.
-const pgTypes = {
-  getTypeParser(oid: number, format?: "text" | "binary") {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
-
-/** PostgreSQL through a pg pool. Statements on the request path are named, so each connection parses them once. */
+/**
+ * PostgreSQL through a pg pool. pg is an optional peer dependency: it is loaded by connect(),
+ * while Latchkey starts. Statements on the request path are named, so each connection parses
+ * them once.
+ */
 export function openPostgres(url: string, poolSize: number, tablePrefix: string): StoreDialect {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
-  // An idle client's error (e.g. server restart) must not crash the process.
-  pool.on("error", () => {});
+  let pool: PostgresPool | undefined;
+  let connecting: Promise<PostgresPool> | undefined;
+  const connect = (): Promise<PostgresPool> => {
+    connecting ??= createPool(url, poolSize).then(
+      (created) => {
+        pool = created;
+        return created;
+      },
+      (err: unknown) => {
+        connecting = undefined;
+        throw err;
+      },
+    );
+    return connecting;
+  };
   return {
     name: "postgres",
-    kysely: new PostgresDialect({ pool }),
-    pool,
+    kysely: new PostgresDialect({ pool: connect }),
+    get pool() {
+      return pool;
+    },
+    async connect() {
+      await connect();
+    },
     async preparedRows<Row>(name: string, query: { sql: string; parameters: readonly unknown[] }) {
-      const result = await pool.query({
+      const result = await (pool ?? (await connect())).query({
         name: `${tablePrefix}${name}`.slice(0, 63),
         text: query.sql,
         values: query.parameters as unknown[],
       });
       return result.rows as Row[];
     },
+    async close() {
+      if (pool && !pool.ended) await pool.end();
+    },
   };
+}
+
+async function createPool(url: string, poolSize: number): Promise<PostgresPool> {
+  const { default: pg } = await importOptional("pg", () => import("pg"));
+  // pg returns int8 as strings by default; every bigint column here is epoch milliseconds.
+  const types = {
+    getTypeParser(oid: number, format?: "text" | "binary") {
+      if (oid === 20) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  // A connection lost (a server restart) must not crash the process: an idle client's error is
+  // the pool's, and one in use fails its query (answered 503); its error event is then noise.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }

@@ -183,4 +183,121 @@ export const migrations: Record<string, VersionedMigration> = {
         .execute();
     },
   }),
+  "0004_phone": (ctx) => ({
+    // One phone number per user, stored E.164. A number identifies one account once verified
+    // (a partial unique index, as for verified email addresses): two accounts may claim the same
+    // number unverified, and of two concurrent verifications only one wins.
+    async up(db: Kysely<unknown>) {
+      const { t } = ctx;
+      const pk = (c: import("kysely").ColumnDefinitionBuilder) =>
+        ctx.dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey();
+      await db.schema
+        .createTable(t("phone_number"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("user_id", "integer", (c) =>
+          c
+            .notNull()
+            .unique()
+            .references(`${t("user")}.id`)
+            .onDelete("cascade"),
+        )
+        .addColumn("phone", "text", (c) => c.notNull())
+        .addColumn("verified", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createIndex(t("phone_number_phone_idx"))
+        .on(t("phone_number"))
+        .column("phone")
+        .execute();
+      await db.schema
+        .createIndex(t("phone_number_verified_idx"))
+        .on(t("phone_number"))
+        .column("phone")
+        .unique()
+        .where(sql.ref("verified"), "=", 1)
+        .execute();
+    },
+  }),
+  "0005_social": (ctx) => ({
+    // The social area's tables: single-use values of its flows (redirect states, bound to the
+    // browser session that started them, and the ids of id_tokens already used), and the
+    // providers' tokens of connected accounts (encrypted); an index to list a user's accounts.
+    async up(db: Kysely<unknown>) {
+      const { t } = ctx;
+      const pk = (c: import("kysely").ColumnDefinitionBuilder) =>
+        ctx.dialect === "sqlite" ? c.primaryKey().autoIncrement() : c.primaryKey();
+      await db.schema
+        .createTable(t("social_state"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("key_hash", "text", (c) => c.notNull().unique())
+        .addColumn("binding_hash", "text")
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("created_at", time(ctx), (c) => c.notNull())
+        .addColumn("expires_at", time(ctx), (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex(t("social_state_expires_idx"))
+        .on(t("social_state"))
+        .column("expires_at")
+        .execute();
+      await db.schema
+        .createTable(t("social_token"))
+        .addColumn("id", id(ctx), pk)
+        .addColumn("account_id", "integer", (c) =>
+          c
+            .notNull()
+            .references(`${t("social_account")}.id`)
+            .onDelete("cascade"),
+        )
+        .addColumn("client_id", "text", (c) => c.notNull())
+        .addColumn("token", "text", (c) => c.notNull())
+        .addColumn("token_secret", "text")
+        .addColumn("expires_at", time(ctx))
+        .execute();
+      await db.schema
+        .createIndex(t("social_token_account_idx"))
+        .on(t("social_token"))
+        .columns(["account_id", "client_id"])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex(t("social_account_user_idx"))
+        .on(t("social_account"))
+        .column("user_id")
+        .execute();
+    },
+  }),
+  "0006_session_user": (ctx) => ({
+    // A copy of what a session's user shows, in the session row: a session check is one read.
+    // And the user's extra signup fields (createLatchkey's signupFields), as JSON.
+    async up(db: Kysely<unknown>) {
+      const { t } = ctx;
+      await db.schema.alterTable(t("user")).addColumn("extra", "text").execute();
+      await db.schema.alterTable(t("session")).addColumn("user_data", "text").execute();
+      const rows = await sql<{
+        id: number;
+        username: string | null;
+        password: string | null;
+        is_active: number;
+        email: string | null;
+        verified: number | null;
+      }>`
+        select u.id, u.username, u.password, u.is_active, e.email, e.verified
+        from ${sql.id(t("user"))} u
+        left join ${sql.id(t("email_address"))} e on e.user_id = u.id and e.is_primary = 1
+        where u.id in (select user_id from ${sql.id(t("session"))} where user_id is not null)`.execute(db);
+      for (const row of rows.rows) {
+        const data = JSON.stringify({
+          username: row.username,
+          email: row.email,
+          emailVerified: row.verified === 1,
+          hasPassword: row.password !== null,
+          isActive: row.is_active === 1,
+        });
+        await sql`update ${sql.id(t("session"))} set user_data = ${data} where user_id = ${row.id}`.execute(
+          db,
+        );
+      }
+    },
+  }),
 };

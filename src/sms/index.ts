@@ -1,0 +1,351 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import { DEFAULT_HTTP_DELIVERY, type GatewayRequest, type HttpDelivery, postToGateway } from "./gateway.js";
+import { renderSmsTemplate, type SmsTemplateName, type SmsTemplateParams } from "./templates.js";
+
+export type { HttpDelivery } from "./gateway.js";
+export {
+  renderSmsTemplate,
+  type SmsTemplateName,
+  type SmsTemplateParams,
+  smsTemplateNames,
+} from "./templates.js";
+
+/** One text: where it goes, what it says, and which template it is (e.g. "verification_code"). */
+export interface SmsMessage {
+  /** E.164 ("+31612345678"). */
+  to: string;
+  body: string;
+  kind: string;
+}
+
+/** Delivers one text; a rejection is logged as a failed send. */
+export type SendSms = (message: SmsMessage) => Promise<void>;
+
+/** The header of webhook posts that carries the HMAC-SHA256 of the raw body ("sha256=<hex>"). */
+const WEBHOOK_SIGNATURE_HEADER = "X-Latchkey-Signature";
+
+export type SmsTransportOptions =
+  /** Prints each text to `stream`, stdout by default. */
+  | { kind: "console"; stream?: NodeJS.WritableStream }
+  /** Writes one JSON file (`{to, body, kind, date}`) per text; lexical order of the names is send order. */
+  | { kind: "file"; directory: string }
+  /**
+   * POSTs `{to, body, kind}` as JSON to `url`, signed: the X-Latchkey-Signature header is
+   * "sha256=" followed by the hex HMAC-SHA256 of the raw body under `secret`.
+   */
+  | { kind: "webhook"; url: string; secret: string; delivery?: HttpDelivery }
+  /**
+   * Twilio's Messages API: POST {baseUrl}/2010-04-01/Accounts/{accountSid}/Messages.json, form
+   * fields To, Body and From (or MessagingServiceSid), HTTP basic auth with the account SID and
+   * auth token.
+   */
+  | {
+      kind: "twilio";
+      accountSid: string;
+      authToken: string;
+      from?: string;
+      messagingServiceSid?: string;
+      baseUrl?: string;
+      delivery?: HttpDelivery;
+    }
+  /** Hands each text to a function of yours (your own SMS service, or an outbox in tests). */
+  | { kind: "function"; send: SendSms };
+
+export interface SmsOptions {
+  transport: SmsTransportOptions;
+  /** Named in every text. */
+  siteName: string;
+  /** The longest a response waits on a send; slower sends finish in the background. */
+  sendTimeoutMs: number;
+}
+
+export interface SmsSender {
+  /**
+   * Never throws: a failed or timed-out send is logged, not surfaced to the HTTP response.
+   * Resolves after delivery or after sendTimeoutMs, whichever comes first (a slow send continues
+   * in the background and its failure is still logged).
+   */
+  send(message: SmsMessage): Promise<void>;
+  /** Renders a template with the site name and sends it; same guarantees as send(). */
+  sendTemplate<N extends SmsTemplateName>(to: string, name: N, params: SmsTemplateParams[N]): Promise<void>;
+  /** Waits up to sendTimeoutMs for sends still in flight, aborts the rest. */
+  close(): Promise<void>;
+}
+
+/** pino-compatible subset. */
+export interface SmsLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+interface Receipt {
+  /** The gateway's id of the message, when it gives one. */
+  id?: string;
+  file?: string;
+}
+
+interface Transport {
+  readonly kind: SmsTransportOptions["kind"];
+  /** Must start its work synchronously (the file transport names the file before its first await). */
+  deliver(message: SmsMessage, signal: AbortSignal, log: SmsLogger): Promise<Receipt>;
+}
+
+const CONSOLE_RULE = "-".repeat(72);
+
+function singleLine(value: string): string {
+  return value.replace(/[\r\n]+/g, " ");
+}
+
+function consoleTransport(stream: NodeJS.WritableStream): Transport {
+  return {
+    kind: "console",
+    deliver(message) {
+      const output =
+        `${CONSOLE_RULE}\n` +
+        `SMS to ${singleLine(message.to)} (${singleLine(message.kind)}), ${new Date().toUTCString()}\n\n` +
+        `${message.body.replace(/\n*$/, "\n")}` +
+        `${CONSOLE_RULE}\n`;
+      return new Promise((resolve, reject) => {
+        stream.write(output, (error) => (error ? reject(error) : resolve({})));
+      });
+    },
+  };
+}
+
+function fileTransport(directory: string): Transport {
+  const target = resolvePath(directory);
+  let counter = 0;
+  return {
+    kind: "file",
+    async deliver(message) {
+      // Named before the first await so names follow the order of send() calls.
+      counter += 1;
+      const name = `${String(Date.now()).padStart(13, "0")}-${String(counter).padStart(8, "0")}-${randomBytes(4).toString("hex")}.json`;
+      const json = `${JSON.stringify({ ...message, date: new Date().toISOString() }, null, 2)}\n`;
+      await mkdir(target, { recursive: true });
+      // Written under a name readers skip, then renamed: a reader never sees half a text.
+      const temporary = resolvePath(target, `.${name}.tmp`);
+      const final = resolvePath(target, name);
+      try {
+        await writeFile(temporary, json, { flag: "wx" });
+        await rename(temporary, final);
+      } catch (error) {
+        await unlink(temporary).catch(() => {});
+        throw error;
+      }
+      return { file: final };
+    },
+  };
+}
+
+function retryLogger(log: SmsLogger, transport: string, message: SmsMessage) {
+  return (failure: { attempt: number; reason: string; delayMs: number }) =>
+    log.warn({ transport, to: message.to, kind: message.kind, ...failure }, "sms attempt failed; retrying");
+}
+
+function webhookTransport(options: Extract<SmsTransportOptions, { kind: "webhook" }>): Transport {
+  const delivery = options.delivery ?? DEFAULT_HTTP_DELIVERY;
+  return {
+    kind: "webhook",
+    async deliver(message, signal, log) {
+      const body = JSON.stringify({ to: message.to, body: message.body, kind: message.kind });
+      const signature = createHmac("sha256", options.secret).update(body).digest("hex");
+      const build = (): GatewayRequest => ({
+        url: options.url,
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "latchkey",
+          [WEBHOOK_SIGNATURE_HEADER.toLowerCase()]: `sha256=${signature}`,
+        },
+        body,
+      });
+      await postToGateway(build, delivery, signal, retryLogger(log, "webhook", message));
+      return {};
+    },
+  };
+}
+
+function twilioTransport(options: Extract<SmsTransportOptions, { kind: "twilio" }>): Transport {
+  const delivery = options.delivery ?? DEFAULT_HTTP_DELIVERY;
+  const base = (options.baseUrl ?? "https://api.twilio.com").replace(/\/+$/, "");
+  const url = `${base}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/Messages.json`;
+  const authorization = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString("base64")}`;
+  return {
+    kind: "twilio",
+    async deliver(message, signal, log) {
+      const form = new URLSearchParams({ To: message.to, Body: message.body });
+      if (options.messagingServiceSid) form.set("MessagingServiceSid", options.messagingServiceSid);
+      else form.set("From", options.from ?? "");
+      const build = (): GatewayRequest => ({
+        url,
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+          authorization,
+          "user-agent": "latchkey",
+        },
+        body: form.toString(),
+      });
+      const response = await postToGateway(build, delivery, signal, retryLogger(log, "twilio", message));
+      // Twilio answers 201 with the message resource; its sid identifies the text in Twilio's logs.
+      const created = (await response.json().catch(() => null)) as { sid?: unknown } | null;
+      return typeof created?.sid === "string" ? { id: created.sid } : {};
+    },
+  };
+}
+
+function functionTransport(send: SendSms): Transport {
+  return {
+    kind: "function",
+    async deliver(message) {
+      await send(message);
+      return {};
+    },
+  };
+}
+
+function createTransport(options: SmsTransportOptions): Transport {
+  switch (options.kind) {
+    case "function":
+      return functionTransport(options.send);
+    case "console":
+      return consoleTransport(options.stream ?? process.stdout);
+    case "file":
+      if (!options.directory) throw new RangeError("sms: the file transport needs a directory");
+      return fileTransport(options.directory);
+    case "webhook":
+      if (!options.url) throw new RangeError("sms: the webhook transport needs a url");
+      if (!options.secret) throw new RangeError("sms: the webhook transport needs a secret");
+      return webhookTransport(options);
+    case "twilio":
+      if (!options.accountSid || !options.authToken)
+        throw new RangeError("sms: the twilio transport needs an account SID and an auth token");
+      if (!options.from && !options.messagingServiceSid)
+        throw new RangeError("sms: the twilio transport needs a sender (from) or a messaging service SID");
+      return twilioTransport(options);
+  }
+}
+
+function errorDetails(error: unknown): object {
+  if (error instanceof Error) {
+    const extra = error as { status?: unknown; attempts?: unknown; code?: unknown };
+    return {
+      name: error.name,
+      message: error.message,
+      ...(extra.status !== undefined ? { status: extra.status } : {}),
+      ...(extra.attempts !== undefined ? { attempts: extra.attempts } : {}),
+      ...(extra.code !== undefined ? { code: extra.code } : {}),
+    };
+  }
+  return { message: String(error) };
+}
+
+/** Resolves once every promise in the set has settled, or after `ms`, whichever is first. */
+async function settledWithin(promises: ReadonlySet<Promise<void>>, ms: number): Promise<void> {
+  if (promises.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.all(promises), grace]);
+  clearTimeout(timer);
+}
+
+/** Creates the sender. Throws only for an unusable configuration; sends never throw. */
+export function createSmsSender(options: SmsOptions, logger: SmsLogger): SmsSender {
+  const timeoutMs = options.sendTimeoutMs;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new RangeError(`sms: sendTimeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  const transport = createTransport(options.transport);
+  const aborter = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  // A logger that throws must not turn a send into a rejection.
+  const log: SmsLogger = {
+    info: (obj, msg) => {
+      try {
+        logger.info(obj, msg);
+      } catch {}
+    },
+    warn: (obj, msg) => {
+      try {
+        logger.warn(obj, msg);
+      } catch {}
+    },
+    error: (obj, msg) => {
+      try {
+        logger.error(obj, msg);
+      } catch {}
+    },
+  };
+
+  function deliver(message: SmsMessage): Promise<void> {
+    const started = performance.now();
+    // Numbers and kinds are logged; bodies are not: they carry codes.
+    const context = { transport: transport.kind, to: message.to, kind: message.kind };
+    let attempt: Promise<Receipt>;
+    try {
+      attempt = transport.deliver(message, aborter.signal, log);
+    } catch (error) {
+      attempt = Promise.reject(error);
+    }
+    return attempt.then(
+      (receipt) => {
+        log.info({ ...context, ...receipt, durationMs: Math.round(performance.now() - started) }, "sms sent");
+      },
+      (error: unknown) => {
+        log.error(
+          { ...context, err: errorDetails(error), durationMs: Math.round(performance.now() - started) },
+          "sms send failed",
+        );
+      },
+    );
+  }
+
+  async function send(message: SmsMessage): Promise<void> {
+    if (closed) {
+      log.error({ transport: transport.kind, to: message.to, kind: message.kind }, "sms send after close");
+      return;
+    }
+    const delivery = deliver(message);
+    inFlight.add(delivery);
+    void delivery.finally(() => inFlight.delete(delivery));
+
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, true);
+    });
+    const outcome = await Promise.race([delivery.then(() => false as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome) {
+      log.info(
+        { transport: transport.kind, to: message.to, kind: message.kind, timeoutMs },
+        "sms send still running after timeout; continuing in the background",
+      );
+    }
+  }
+
+  return {
+    send,
+    sendTemplate(to, name, params) {
+      return send({ to, body: renderSmsTemplate(name, options.siteName, params), kind: name });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await settledWithin(inFlight, timeoutMs);
+      if (inFlight.size > 0) {
+        log.error(
+          { transport: transport.kind, pending: inFlight.size },
+          "sms sender closed with sends in flight; aborting them",
+        );
+        aborter.abort();
+        await settledWithin(inFlight, timeoutMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
+import { FAST_HASHING } from "../helpers/latchkey.js";
+import { expectOneLineError, run, runHere } from "./support.js";
+
+const PASSWORD = "Correct-Horse-Battery-9";
+const NEW_PASSWORD = "Another-Long-Passphrase-7";
+
+/**
+ * The administration commands. The first test runs the command as a process (its password on the
+ * process's standard input); the others run the parsed command in this process, which is what
+ * main.ts does after parsing, without starting a process per command.
+ */
+describe("latchkey users and sessions", () => {
+  let dir: string;
+  let env: Record<string, string>;
+  /** The API on the same database, as the users the commands manage see it. */
+  let api: Latchkey;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "latchkey-users-"));
+    const url = `sqlite:${join(dir, "db.sqlite3")}`;
+    env = {
+      DATABASE_URL: url,
+      LATCHKEY_PASSWORD_HASHING_MEMORY_COST: "1024",
+      LATCHKEY_PASSWORD_HASHING_TIME_COST: "1",
+    };
+    api = createLatchkey(
+      { database: { url }, rateLimits: false, password: { hashing: FAST_HASHING } },
+      { logger: pino({ level: "silent" }) },
+    );
+    await api.ready();
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function login(username: string, password: string): Promise<{ status: number; token?: string }> {
+    const response = await api.handler(
+      new Request("http://localhost/_allauth/app/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username, password }),
+      }),
+    );
+    const body = await response.json();
+    return { status: response.status, token: body.meta?.session_token };
+  }
+
+  async function sessionStatus(token: string): Promise<number> {
+    const response = await api.handler(
+      new Request("http://localhost/_allauth/app/v1/auth/session", { headers: { "x-session-token": token } }),
+    );
+    return response.status;
+  }
+
+  let id: number;
+
+  it("users create: the password from standard input, checked by the password rules; then it logs in", async () => {
+    const created = await run(
+      ["users", "create", "--username", "ada", "--email", "ada@example.com", "--verified"],
+      dir,
+      env,
+      `${PASSWORD}\n`,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const match = /^Created user (\d+) \(ada, ada@example\.com\)\.$/.exec(created.stdout.trim());
+    expect(match, created.stdout).not.toBeNull();
+    id = Number(match![1]);
+    expect((await login("ada", PASSWORD)).status).toBe(200);
+  });
+
+  it("users create: refuses a weak password, a taken username, a bad address, and no password at all", async () => {
+    const create = (fields: { username?: string; email?: string }, input: string) =>
+      runHere({ command: "users create", ...fields }, env, input);
+    expectOneLineError(await create({ username: "bob" }, "password\n"), "password:", "too common");
+    expectOneLineError(await create({ username: "ADA" }, `${PASSWORD}\n`), "username:");
+    expectOneLineError(await create({ email: "not-an-address" }, `${PASSWORD}\n`), "not a valid email");
+    expectOneLineError(await create({ username: "carol" }, ""), "no password on standard input");
+    const list = await runHere({ command: "users list" }, env);
+    expect(list.stdout).not.toMatch(/bob|carol/);
+  });
+
+  it("users create --no-password: a user who logs in without one", async () => {
+    const created = await runHere(
+      { command: "users create", email: "dan@example.com", noPassword: true },
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const show = await runHere({ command: "users show", argument: "dan@example.com" }, env);
+    expect(show.stdout).toMatch(/^password\s+none/m);
+  });
+
+  it("users list and users show, by id, username or email", async () => {
+    const list = await runHere({ command: "users list" }, env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+USERNAME\s+EMAIL\s+ACTIVE\s+LAST LOGIN$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+ada\\s+ada@example\\.com\\s+yes\\s+\\d{4}-`, "m"));
+    for (const who of [String(id), "ada", "ada@example.com"]) {
+      const show = await runHere({ command: "users show", argument: who }, env);
+      expect(show.code, show.stderr).toBe(0);
+      expect(show.stdout).toMatch(/^username\s+ada$/m);
+      expect(show.stdout).toMatch(/^emails\s+ada@example\.com \(primary\)$/m);
+      expect(show.stdout).toMatch(/^sessions\s+1$/m);
+    }
+    expectOneLineError(
+      await runHere({ command: "users show", argument: "nobody" }, env),
+      "no user with the username nobody",
+    );
+    expect((await run(["users", "show"], dir, env)).code).toBe(2);
+  });
+
+  it("sessions revoke --user: every session of the user ends", async () => {
+    const { token } = await login("ada", PASSWORD);
+    expect(await sessionStatus(token!)).toBe(200);
+    const revoked = await runHere({ command: "sessions revoke", user: "ada@example.com" }, env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout.trim()).toBe(`Ended 2 sessions of user ${id}.`);
+    expect(await sessionStatus(token!)).toBe(410);
+  });
+
+  it("users set-password: the new password works, the old one and the sessions it opened do not", async () => {
+    const { token } = await login("ada", PASSWORD);
+    const set = await runHere({ command: "users set-password", argument: "ada" }, env, `${NEW_PASSWORD}\n`);
+    expect(set.code, set.stderr).toBe(0);
+    expect(await sessionStatus(token!)).toBe(410);
+    expect((await login("ada", PASSWORD)).status).toBe(400);
+    expect((await login("ada", NEW_PASSWORD)).status).toBe(200);
+    expectOneLineError(
+      await runHere({ command: "users set-password", argument: "ada" }, env, "ada\n"),
+      "password:",
+    );
+  });
+
+  it("users deactivate and activate", async () => {
+    const { token } = await login("ada", NEW_PASSWORD);
+    const off = await runHere({ command: "users deactivate", argument: String(id) }, env);
+    expect(off.code, off.stderr).toBe(0);
+    expect(await sessionStatus(token!)).not.toBe(200);
+    expect((await login("ada", NEW_PASSWORD)).status).not.toBe(200);
+    expect((await runHere({ command: "users activate", argument: "ada" }, env)).code).toBe(0);
+    expect((await login("ada", NEW_PASSWORD)).status).toBe(200);
+  });
+
+  it("never takes a password from the command line", async () => {
+    const result = await run(["users", "create", "--username", "eve", "--password", PASSWORD], dir, env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--password");
+  });
+});
