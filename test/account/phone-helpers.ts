@@ -1,13 +1,9 @@
-import { type Logger, pino } from "pino";
-import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
+import { expect } from "vitest";
 import type { Client } from "../../src/core/enums.js";
-import { createLatchkey } from "../../src/latchkey.js";
-import type { LatchkeyOptions } from "../../src/options/schema.js";
 import type { SmsMessage } from "../../src/sms/index.js";
 import { PASSWORD, type TestUser, unique } from "../helpers/accounts.js";
 import type { TestClient, TestResponse } from "../helpers/client.js";
-import { FAST_HASHING, type SentMail, type TestServer } from "../helpers/latchkey.js";
-import { createTestDatabase, type Dialect } from "../helpers/stores.js";
+import type { TestServer } from "../helpers/latchkey.js";
 
 // Test files share nothing but PostgreSQL, where each suite has a schema of its own.
 let serial = Math.floor(Math.random() * 9_000_000);
