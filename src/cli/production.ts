@@ -56,6 +56,16 @@ export function productionProblems(o: ResolvedOptions, workingDirectory: string)
       'rateLimits.store is "memory": each process counts on its own, so with several instances the limits multiply; use "postgres" or "redis" then',
     );
   }
+  if (o.clients.includes("browser") && o.mfa.enabled && o.mfa.trust.enabled && !o.mfa.trust.cookieSecure) {
+    problems.push(
+      "mfa.trust.cookieSecure is false: the cookie that lets a browser skip MFA also travels over plain HTTP; set it to true",
+    );
+  }
+  if ("dummy" in o.socialaccount.providers) {
+    problems.push(
+      "socialaccount.providers has the development provider (dummy): anyone can log in as anyone through it; remove it",
+    );
+  }
   if (o.tokens.strategy === "jwt" && o.tokens.jwt.algorithm === "HS256") {
     const secret = o.tokens.jwt.privateKey ?? "";
     if (new Set(secret).size < 16) {
