@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
+import { createDispatcher, type DispatchLogger, errorDetails, quietLogger } from "../core/dispatch.js";
 import { importOptional } from "../core/peer.js";
 import { type MailTemplateName, type MailTemplateParams, renderMailTemplate } from "./templates.js";
 
@@ -83,10 +84,7 @@ export interface Mailer {
 }
 
 /** pino-compatible subset. */
-export interface MailLogger {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type MailLogger = DispatchLogger;
 
 type Envelope = MailMessage;
 
@@ -279,100 +277,25 @@ function createTransport(options: MailTransportOptions, timeoutMs: number): Tran
   }
 }
 
-function errorDetails(error: unknown): object {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(code !== undefined ? { code } : {}) };
-  }
-  return { message: String(error) };
-}
-
-/** Resolves once every promise in the set has settled, or after `ms`, whichever is first. */
-async function settledWithin(promises: ReadonlySet<Promise<void>>, ms: number): Promise<void> {
-  if (promises.size === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.all(promises), grace]);
-  clearTimeout(timer);
-}
-
 /** Creates the mailer. Throws only for an unusable configuration; sends never throw. */
 export function createMailer(options: MailOptions, logger: MailLogger): Mailer {
-  const timeoutMs = options.sendTimeoutMs;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new RangeError(`mail: sendTimeoutMs must be a positive number, got ${String(timeoutMs)}`);
-  const transport = createTransport(options.transport, timeoutMs);
-  const aborter = new AbortController();
-  const inFlight = new Set<Promise<void>>();
+  const transport = createTransport(options.transport, options.sendTimeoutMs);
+  const dispatcher = createDispatcher<OutgoingMail>(
+    {
+      noun: "mail",
+      name: "mailer",
+      transport: transport.kind,
+      timeoutMs: options.sendTimeoutMs,
+      deliver: (mail, signal) => transport.deliver({ ...mail, from: options.from }, signal),
+      // Addresses and subjects are logged; bodies are not: they carry keys and codes.
+      describe: (mail) => ({ to: mail.to, subject: mail.subject }),
+    },
+    logger,
+  );
+  const log = quietLogger(logger);
   let closed = false;
-
-  // A logger that throws must not turn a send into a rejection.
-  const log = (level: "info" | "error", obj: object, msg: string): void => {
-    try {
-      logger[level](obj, msg);
-    } catch {}
-  };
-
-  function deliver(mail: OutgoingMail): Promise<void> {
-    const started = performance.now();
-    // Addresses and subjects are logged; bodies are not: they carry keys and codes.
-    const context = { transport: transport.kind, to: mail.to, subject: mail.subject };
-    let attempt: Promise<DeliveryReceipt>;
-    try {
-      attempt = transport.deliver({ ...mail, from: options.from }, aborter.signal);
-    } catch (error) {
-      attempt = Promise.reject(error);
-    }
-    return attempt.then(
-      (receipt) => {
-        log(
-          "info",
-          { ...context, ...receipt, durationMs: Math.round(performance.now() - started) },
-          "mail sent",
-        );
-      },
-      (error: unknown) => {
-        log(
-          "error",
-          { ...context, err: errorDetails(error), durationMs: Math.round(performance.now() - started) },
-          "mail send failed",
-        );
-      },
-    );
-  }
-
-  async function send(mail: OutgoingMail): Promise<void> {
-    if (closed) {
-      log(
-        "error",
-        { transport: transport.kind, to: mail.to, subject: mail.subject },
-        "mail send after close",
-      );
-      return;
-    }
-    const delivery = deliver(mail);
-    inFlight.add(delivery);
-    void delivery.finally(() => inFlight.delete(delivery));
-
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<true>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs, true);
-    });
-    const outcome = await Promise.race([delivery.then(() => false as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome) {
-      log(
-        "info",
-        { transport: transport.kind, to: mail.to, subject: mail.subject, timeoutMs },
-        "mail send still running after timeout; continuing in the background",
-      );
-    }
-  }
-
   return {
-    send,
+    send: dispatcher.send,
     open: () => transport.open(),
     sendTemplate(to, name, params) {
       let rendered: ReturnType<typeof renderMailTemplate>;
@@ -381,29 +304,18 @@ export function createMailer(options: MailOptions, logger: MailLogger): Mailer {
           typeof name
         >);
       } catch (error) {
-        log(
-          "error",
+        log.error(
           { transport: transport.kind, to, template: name, err: errorDetails(error) },
           "mail render failed",
         );
         return Promise.resolve();
       }
-      return send({ to, ...rendered });
+      return dispatcher.send({ to, ...rendered });
     },
     async close() {
       if (closed) return;
       closed = true;
-      await settledWithin(inFlight, timeoutMs);
-      if (inFlight.size > 0) {
-        log(
-          "error",
-          { transport: transport.kind, pending: inFlight.size },
-          "mailer closed with sends in flight; aborting them",
-        );
-        aborter.abort();
-        // Aborted SMTP sends settle at once; a transport that ignores the signal gets one more grace period.
-        await settledWithin(inFlight, timeoutMs);
-      }
+      await dispatcher.close();
       await transport.close();
     },
   };

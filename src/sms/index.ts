@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
+import { createDispatcher, type DispatchLogger } from "../core/dispatch.js";
 import { DEFAULT_HTTP_DELIVERY, type GatewayRequest, type HttpDelivery, postToGateway } from "./gateway.js";
 import { renderSmsTemplate, type SmsTemplateName, type SmsTemplateParams } from "./templates.js";
 
@@ -75,11 +76,7 @@ export interface SmsSender {
 }
 
 /** pino-compatible subset. */
-export interface SmsLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type SmsLogger = DispatchLogger;
 
 interface Receipt {
   /** The gateway's id of the message, when it gives one. */
@@ -90,7 +87,7 @@ interface Receipt {
 interface Transport {
   readonly kind: SmsTransportOptions["kind"];
   /** Must start its work synchronously (the file transport names the file before its first await). */
-  deliver(message: SmsMessage, signal: AbortSignal, log: SmsLogger): Promise<Receipt>;
+  deliver(message: SmsMessage, signal: AbortSignal, log: Required<SmsLogger>): Promise<Receipt>;
 }
 
 const CONSOLE_RULE = "-".repeat(72);
@@ -141,7 +138,7 @@ function fileTransport(directory: string): Transport {
   };
 }
 
-function retryLogger(log: SmsLogger, transport: string, message: SmsMessage) {
+function retryLogger(log: Required<SmsLogger>, transport: string, message: SmsMessage) {
   return (failure: { attempt: number; reason: string; delayMs: number }) =>
     log.warn({ transport, to: message.to, kind: message.kind, ...failure }, "sms attempt failed; retrying");
 }
@@ -229,123 +226,26 @@ function createTransport(options: SmsTransportOptions): Transport {
   }
 }
 
-function errorDetails(error: unknown): object {
-  if (error instanceof Error) {
-    const extra = error as { status?: unknown; attempts?: unknown; code?: unknown };
-    return {
-      name: error.name,
-      message: error.message,
-      ...(extra.status !== undefined ? { status: extra.status } : {}),
-      ...(extra.attempts !== undefined ? { attempts: extra.attempts } : {}),
-      ...(extra.code !== undefined ? { code: extra.code } : {}),
-    };
-  }
-  return { message: String(error) };
-}
-
-/** Resolves once every promise in the set has settled, or after `ms`, whichever is first. */
-async function settledWithin(promises: ReadonlySet<Promise<void>>, ms: number): Promise<void> {
-  if (promises.size === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.all(promises), grace]);
-  clearTimeout(timer);
-}
-
 /** Creates the sender. Throws only for an unusable configuration; sends never throw. */
 export function createSmsSender(options: SmsOptions, logger: SmsLogger): SmsSender {
-  const timeoutMs = options.sendTimeoutMs;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new RangeError(`sms: sendTimeoutMs must be a positive number, got ${String(timeoutMs)}`);
   const transport = createTransport(options.transport);
-  const aborter = new AbortController();
-  const inFlight = new Set<Promise<void>>();
-  let closed = false;
-
-  // A logger that throws must not turn a send into a rejection.
-  const log: SmsLogger = {
-    info: (obj, msg) => {
-      try {
-        logger.info(obj, msg);
-      } catch {}
+  const dispatcher = createDispatcher<SmsMessage>(
+    {
+      noun: "sms",
+      name: "sms sender",
+      transport: transport.kind,
+      timeoutMs: options.sendTimeoutMs,
+      deliver: (message, signal, log) => transport.deliver(message, signal, log),
+      // Numbers and kinds are logged; bodies are not: they carry codes.
+      describe: (message) => ({ to: message.to, kind: message.kind }),
     },
-    warn: (obj, msg) => {
-      try {
-        logger.warn(obj, msg);
-      } catch {}
-    },
-    error: (obj, msg) => {
-      try {
-        logger.error(obj, msg);
-      } catch {}
-    },
-  };
-
-  function deliver(message: SmsMessage): Promise<void> {
-    const started = performance.now();
-    // Numbers and kinds are logged; bodies are not: they carry codes.
-    const context = { transport: transport.kind, to: message.to, kind: message.kind };
-    let attempt: Promise<Receipt>;
-    try {
-      attempt = transport.deliver(message, aborter.signal, log);
-    } catch (error) {
-      attempt = Promise.reject(error);
-    }
-    return attempt.then(
-      (receipt) => {
-        log.info({ ...context, ...receipt, durationMs: Math.round(performance.now() - started) }, "sms sent");
-      },
-      (error: unknown) => {
-        log.error(
-          { ...context, err: errorDetails(error), durationMs: Math.round(performance.now() - started) },
-          "sms send failed",
-        );
-      },
-    );
-  }
-
-  async function send(message: SmsMessage): Promise<void> {
-    if (closed) {
-      log.error({ transport: transport.kind, to: message.to, kind: message.kind }, "sms send after close");
-      return;
-    }
-    const delivery = deliver(message);
-    inFlight.add(delivery);
-    void delivery.finally(() => inFlight.delete(delivery));
-
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<true>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs, true);
-    });
-    const outcome = await Promise.race([delivery.then(() => false as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome) {
-      log.info(
-        { transport: transport.kind, to: message.to, kind: message.kind, timeoutMs },
-        "sms send still running after timeout; continuing in the background",
-      );
-    }
-  }
-
+    logger,
+  );
   return {
-    send,
+    send: dispatcher.send,
     sendTemplate(to, name, params) {
-      return send({ to, body: renderSmsTemplate(name, options.siteName, params), kind: name });
+      return dispatcher.send({ to, body: renderSmsTemplate(name, options.siteName, params), kind: name });
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await settledWithin(inFlight, timeoutMs);
-      if (inFlight.size > 0) {
-        log.error(
-          { transport: transport.kind, pending: inFlight.size },
-          "sms sender closed with sends in flight; aborting them",
-        );
-        aborter.abort();
-        await settledWithin(inFlight, timeoutMs);
-      }
-    },
+    close: dispatcher.close,
   };
 }
