@@ -53,17 +53,22 @@ export function signupInput(o: ResolvedOptions, extra?: z.ZodObject) {
     if (name === "password1") shape.password = required ? field.password() : field.optionalPassword();
     if (name === "phone") shape.phone = required ? phoneField(o) : optionalPhoneField(o);
   }
-  let schema: z.ZodType = z.object(withSignupFields(shape, extra));
-  if (fields.has("email2")) {
-    schema = (schema as z.ZodObject).refine(
-      (v) => {
-        const { email, email2 } = v as { email?: string; email2?: string };
-        return email === undefined || email2 === undefined || email === email2;
-      },
-      formCheck("email_mismatch", { path: ["email2"], dependsOn: ["email", "email2"] }),
-    );
-  }
-  return schema as z.ZodType<SignupInput>;
+  return withEmailConfirmation(
+    z.object(withSignupFields(shape, extra)),
+    fields.has("email2"),
+  ) as z.ZodType<SignupInput>;
+}
+
+/** A signup form with `email2`: both addresses must match (allauth `email_mismatch`, on `email2`). */
+export function withEmailConfirmation(form: z.ZodObject, asked: boolean): z.ZodType {
+  if (!asked) return form;
+  return form.refine(
+    (v) => {
+      const { email, email2 } = v as { email?: string; email2?: string };
+      return email === undefined || email2 === undefined || email === email2;
+    },
+    formCheck("email_mismatch", { path: ["email2"], dependsOn: ["email", "email2"] }),
+  );
 }
 export const SignupInput = z.object({
   email: field.optionalEmail(),

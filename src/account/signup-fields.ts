@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ApiError } from "../core/errors.js";
 import type { UserExtra } from "../store/session-users.js";
 
 /**
@@ -49,4 +50,20 @@ export function signupExtra(input: Record<string, unknown>, extra: z.ZodObject |
 /** Whether a signup without a form (a provider's automatic signup) would lack a required extra field. */
 export async function needsSignupForm(extra: z.ZodObject | undefined): Promise<boolean> {
   return extra !== undefined && !(await z.object(extra.shape).safeParseAsync({})).success;
+}
+
+/** Errors in the signup form's field order (account.signupFields; `password1` is `password`), as Django lists them. */
+export function sortBySignupField(errors: ApiError[], signupFields: readonly string[]): ApiError[] {
+  const order = signupFields.map((f) => {
+    const name = f.replace("*", "");
+    return name === "password1" ? "password" : name;
+  });
+  const rank = (e: ApiError) => {
+    const i = e.param === undefined ? -1 : order.indexOf(e.param);
+    return i === -1 ? order.length : i;
+  };
+  return errors
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
+    .map(({ e }) => e);
 }

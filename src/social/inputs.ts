@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { withEmailConfirmation } from "../account/inputs.js";
 import { signupFieldSet } from "../account/options.js";
 import { withSignupFields } from "../account/signup-fields.js";
 import type { Context } from "../base/context.js";
 import type { ApiError } from "../core/errors.js";
-import { failsWith, field, formCheck } from "../core/input.js";
+import { failsWith, field } from "../core/input.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { emailRequired } from "./options.js";
 import { appByClientId, findProvider } from "./providers/registry.js";
@@ -57,17 +58,10 @@ export function providerSignupInput(o: ResolvedOptions, extra?: z.ZodObject) {
   if (fields.has("email2")) shape.email2 = emailIsRequired ? field.email() : field.optionalEmail();
   if (fields.has("username"))
     shape.username = fields.get("username") ? field.text(150) : field.optionalText(150);
-  let schema: z.ZodType = z.object(withSignupFields(shape, extra));
-  if (fields.has("email2")) {
-    schema = (schema as z.ZodObject).refine(
-      (v) => {
-        const { email, email2 } = v as { email?: string; email2?: string };
-        return email === undefined || email2 === undefined || email === email2;
-      },
-      formCheck("email_mismatch", { path: ["email2"], dependsOn: ["email", "email2"] }),
-    );
-  }
-  return schema as z.ZodType<ProviderSignupInput>;
+  return withEmailConfirmation(
+    z.object(withSignupFields(shape, extra)),
+    fields.has("email2"),
+  ) as z.ZodType<ProviderSignupInput>;
 }
 export const ProviderSignupInput = z.object({
   email: field.optionalEmail(),

@@ -7,7 +7,7 @@ import type { SignupInput } from "../inputs.js";
 import { preventsEnumeration } from "../lookup.js";
 import { passwordErrors } from "../passwords/policy.js";
 import { parsePhone } from "../phone/numbers.js";
-import { signupExtra } from "../signup-fields.js";
+import { signupExtra, sortBySignupField } from "../signup-fields.js";
 import { generateUsername, storedUsername, usernameErrors } from "../usernames.js";
 import { decoyStage, startDecoySignup } from "./decoy.js";
 
@@ -65,7 +65,7 @@ async function fieldErrors(
     const user = { username: input.username, email: input.email };
     errors.push(...(await passwordErrors(ctx.rt, input.password, user, "password")));
   }
-  return { errors: sortByField(errors, o.account.signupFields), accountAlreadyExists };
+  return { errors: sortBySignupField(errors, o.account.signupFields), accountAlreadyExists };
 }
 
 /**
@@ -92,7 +92,7 @@ export async function signupErrorsBesides(
       ? undefined
       : (parsePhone(typedPhone, ctx.options.account.phoneDefaultRegion) ?? undefined);
   const { errors } = await fieldErrors(ctx, { email, username, password, phone }, skip);
-  return sortByField([...schemaErrors, ...errors], ctx.options.account.signupFields);
+  return sortBySignupField([...schemaErrors, ...errors], ctx.options.account.signupFields);
 }
 
 /**
@@ -146,20 +146,4 @@ export async function signup(
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** Errors in the form's field order (signupFields), as Django lists them. */
-function sortByField(errors: ApiError[], signupFields: readonly string[]): ApiError[] {
-  const order = signupFields.map((f) => {
-    const name = f.replace("*", "");
-    return name === "password1" ? "password" : name;
-  });
-  const rank = (e: ApiError) => {
-    const i = e.param === undefined ? -1 : order.indexOf(e.param);
-    return i === -1 ? order.length : i;
-  };
-  return errors
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
-    .map(({ e }) => e);
 }

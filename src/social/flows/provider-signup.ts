@@ -1,5 +1,4 @@
-import { signupFieldSet } from "../../account/options.js";
-import { signupExtra } from "../../account/signup-fields.js";
+import { signupExtra, sortBySignupField } from "../../account/signup-fields.js";
 import { usernameErrors } from "../../account/usernames.js";
 import type { Context } from "../../base/context.js";
 import type { Gate } from "../../base/route.js";
@@ -70,20 +69,7 @@ async function fieldErrors(
   }
   if (input.username !== undefined && !skip.has("username"))
     errors.push(...(await usernameErrors(ctx, input.username)));
-  return { errors: sortByField(ctx, errors), accountAlreadyExists };
-}
-
-/** Errors in the form's field order (account.signupFields), as Django lists them. */
-function sortByField(ctx: Context, errors: ApiError[]): ApiError[] {
-  const order = [...signupFieldSet(ctx.options.account.signupFields).keys()];
-  const rank = (e: ApiError) => {
-    const i = e.param === undefined ? -1 : order.indexOf(e.param);
-    return i === -1 ? order.length : i;
-  };
-  return errors
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
-    .map(({ e }) => e);
+  return { errors: sortBySignupField(errors, ctx.options.account.signupFields), accountAlreadyExists };
 }
 
 /** For an input that failed its schema: the other fields' errors too, as Django reports every field's. */
@@ -100,7 +86,7 @@ export async function signupErrorsBesides(
   const email = text("email")?.toLowerCase();
   const username = text("username");
   const { errors } = await fieldErrors(ctx, pendingSignup(ctx)!, { email, username }, skip);
-  return sortByField(ctx, [...schemaErrors, ...errors]);
+  return sortBySignupField([...schemaErrors, ...errors], ctx.options.account.signupFields);
 }
 
 /** POST: the signup completes with the user's input; the new user logs in (the stages run). */
