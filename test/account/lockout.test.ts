@@ -120,6 +120,49 @@ describe.each(dialects)("failed-login limits (%s)", (dialect) => {
       });
     });
 
+    describe("passwords re-entered by a logged-in session", () => {
+      const server = useLatchkey(dialect, {
+        rateLimits: { actions: { login_failed: "10/m/ip,5/300s/key", login_failed_account: "100/d/key" } },
+      });
+      const INCORRECT = { message: "Incorrect password.", code: "incorrect_password", param: "password" };
+
+      it("reauthentication and password change guess at one count: the 6th is refused, even right", async () => {
+        const user = await insertUser(server);
+        const address = newAddress();
+        const c = await anonymousClient(server, kind, address);
+        expectStatus(await c.post("/auth/login", { username: user.username, password: PASSWORD }), 200);
+        for (let i = 0; i < 3; i++) {
+          expect((await c.post("/auth/reauthenticate", { password: "wrong" })).body.errors).toEqual([
+            INCORRECT,
+          ]);
+        }
+        for (let i = 0; i < 2; i++) {
+          const change = await c.post("/account/password/change", {
+            current_password: "wrong",
+            new_password: "Another-Horse-Battery-7",
+          });
+          expect(change.body.errors[0].code).toBe("enter_current_password");
+        }
+        expectTooMany(await c.post("/auth/reauthenticate", { password: PASSWORD }), "password");
+        const change = await c.post("/account/password/change", {
+          current_password: PASSWORD,
+          new_password: "Another-Horse-Battery-7",
+        });
+        expectTooMany(change, "current_password");
+      });
+
+      it("a right password clears the count", async () => {
+        const user = await insertUser(server);
+        const c = await anonymousClient(server, kind, newAddress());
+        expectStatus(await c.post("/auth/login", { username: user.username, password: PASSWORD }), 200);
+        for (let round = 0; round < 2; round++) {
+          for (let i = 0; i < 4; i++)
+            expectStatus(await c.post("/auth/reauthenticate", { password: "wrong" }), 400);
+          expectStatus(await c.post("/auth/reauthenticate", { password: PASSWORD }), 200);
+        }
+      });
+    });
+
     describe("TOTP codes", () => {
       const server = useLatchkey(dialect, {
         rateLimits: { actions: { login_failed: "100/m/ip,3/300s/key", login_failed_account: "5/d/key" } },

@@ -4,7 +4,9 @@ import type { RateLimitSubject, RuleSelection } from "../../http/ratelimit/limit
 /**
  * The failed-login limits of every factor a login or reauthentication checks (password, TOTP or
  * recovery code, WebAuthn assertion). `account` names what is guessed at: the login identifier
- * lowercased, or `mfa-auth-user-<pk>` for a user's second factors. Three counters, one per attack:
+ * lowercased, `mfa-auth-user-<pk>` for a user's second factors, or `password-user-<pk>` for the
+ * password a logged-in session re-enters (reauthentication, password change): a stolen session
+ * must not guess the password faster than a login could. Three counters, one per attack:
  *
  * - `login_failed`, ip rules: failures from one client IP, whatever the account (one client trying
  *   many accounts). Never cleared: a success is only refunded, so a client cannot reset its count
@@ -29,6 +31,11 @@ function perAddress(ctx: Context, account: string): RateLimitSubject {
 
 function accountWide(ctx: Context, account: string): RateLimitSubject {
   return { ip: ctx.ip, key: account };
+}
+
+/** The failed-login key of the password a logged-in user re-enters. */
+export function passwordRecheckKey(userId: number): string {
+  return `password-user-${userId}`;
 }
 
 /** Counts one attempt at the account; false when a limit is reached (the attempt must be refused). */

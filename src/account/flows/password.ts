@@ -6,7 +6,7 @@ import { badRequest, conflict, type Result } from "../../core/responses.js";
 import type { ChangePasswordInput, LoginInput, ReauthenticateInput } from "../inputs.js";
 import { findAccountByPhone } from "../lookup.js";
 import { passwordErrors } from "../passwords/policy.js";
-import { countLoginAttempt, loginAttemptSucceeded } from "./login-attempts.js";
+import { countLoginAttempt, loginAttemptSucceeded, passwordRecheckKey } from "./login-attempts.js";
 
 /**
  * POST /auth/login. An unknown account costs the same password-hash verify as a wrong password,
@@ -55,6 +55,8 @@ export async function login(ctx: Context, input: LoginInput): Promise<Result> {
 
 /** POST /auth/reauthenticate: a fresh password record for a logged-in user. */
 export async function reauthenticate(ctx: AuthenticatedContext, input: ReauthenticateInput): Promise<Result> {
+  const account = passwordRecheckKey(ctx.user.id);
+  if (!(await countLoginAttempt(ctx, account))) return ctx.invalid("too_many_login_attempts", "password");
   const stored = await ctx.rt.users.findById(ctx.user.id);
   const check = await ctx.rt.hasher.verify(stored?.password ?? null, input.password);
   if (!check.ok) {
@@ -65,6 +67,7 @@ export async function reauthenticate(ctx: AuthenticatedContext, input: Reauthent
     });
     return ctx.invalid("incorrect_password", "password");
   }
+  await loginAttemptSucceeded(ctx, account);
   recordAuthentication(ctx, { method: "password", at: authTime(ctx), reauthenticated: true });
   return authenticated(ctx);
 }
@@ -76,9 +79,19 @@ export async function changePassword(ctx: AuthenticatedContext, input: ChangePas
   const currentHash = stored?.password ?? null;
   // allauth's ChangePasswordForm: both fields are checked and every error reported, in field order.
   const errors: ApiError[] = [];
+  const account = passwordRecheckKey(user.id);
   if (input.current_password === undefined) {
     if (currentHash !== null) errors.push(ctx.error("required", "current_password"));
-  } else if (!(await ctx.rt.hasher.verify(currentHash, input.current_password)).ok) {
+  } else if (!(await countLoginAttempt(ctx, account))) {
+    return ctx.invalid("too_many_login_attempts", "current_password");
+  } else if ((await ctx.rt.hasher.verify(currentHash, input.current_password)).ok) {
+    await loginAttemptSucceeded(ctx, account);
+  } else {
+    await ctx.emit("loginFailed", user, {
+      method: "password",
+      reason: "wrong_password",
+      passwordChange: true,
+    });
     errors.push(ctx.error("enter_current_password", "current_password"));
   }
   if (input.new_password === undefined) {
