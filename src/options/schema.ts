@@ -158,6 +158,8 @@ export const coreOptionsSchema = z
             rotateRefreshToken: z.boolean().default(true),
             /** `iss` of issued tokens (and checked on verification), when set. */
             issuer: z.string().nullable().default(null),
+            /** `aud` of issued tokens (and checked on verification), when set: the API your access tokens are for. Services verifying with the JWKS must check `iss`, `aud` and `token_use` too. */
+            audience: z.string().nullable().default(null),
           })
           .strict()
           .prefault({}),

@@ -314,7 +314,7 @@ describe.each(dialects)("JWT options (%s)", (dialect) => {
     });
   });
 
-  describe("statefulValidation, custom scheme and issuer", () => {
+  describe("statefulValidation, custom scheme, issuer and audience", () => {
     const secret = privateKeyFor("HS256");
     const server = useLatchkey(dialect, {
       tokens: {
@@ -325,17 +325,19 @@ describe.each(dialects)("JWT options (%s)", (dialect) => {
           statefulValidation: true,
           authorizationHeaderScheme: "JWT",
           issuer: "https://auth.example.com",
+          audience: "https://api.example.com",
           accessTokenExpiresIn: 60,
           refreshTokenExpiresIn: 600,
         },
       },
     });
 
-    it("uses the configured scheme, issuer and lifetimes", async () => {
+    it("uses the configured scheme, issuer, audience and lifetimes", async () => {
       const { meta } = await appLogin(server);
       const { header, payload } = decodeJwt(meta.access_token);
       expect(header).toEqual({ alg: "HS256", typ: "JWT" });
       expect(payload.iss).toBe("https://auth.example.com");
+      expect(payload.aud).toBe("https://api.example.com");
       expect(payload.exp).toBe((payload.iat as number) + 60);
       expect(decodeJwt(meta.refresh_token).payload.exp).toBe((payload.iat as number) + 600);
       expect((await bearer(server, meta.access_token, "jwt").get("/auth/session")).status).toBe(200);
@@ -377,7 +379,7 @@ describe.each(dialects)("JWT options (%s)", (dialect) => {
       expect(await server.latchkey.verifyAccessToken(meta.access_token)).toBeNull();
     });
 
-    it("refuses well-signed tokens with the wrong issuer, use or claims", async () => {
+    it("refuses well-signed tokens with the wrong issuer, audience, use or claims", async () => {
       const { meta } = await appLogin(server);
       const good = decodeJwt(meta.access_token).payload;
       const key = new TextEncoder().encode(secret);
@@ -387,6 +389,8 @@ describe.each(dialects)("JWT options (%s)", (dialect) => {
       expect(await server.latchkey.verifyAccessToken(await forge(good))).not.toBeNull();
       for (const payload of [
         { ...good, iss: "https://evil.example.com" },
+        { ...good, aud: "https://other-api.example.com" },
+        { ...good, aud: undefined },
         { ...good, token_use: "refresh" },
         { ...good, sid: Number(good.sid) },
         { ...good, sub: Number(good.sub) },

@@ -82,6 +82,7 @@ export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): 
     const jti = randomUUID();
     const payload: JWTPayload = {
       ...(jwt.issuer !== null ? { iss: jwt.issuer } : {}),
+      ...(jwt.audience !== null ? { aud: jwt.audience } : {}),
       iat,
       exp,
       sid: String(rowId),
@@ -95,7 +96,7 @@ export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): 
     return { token, jti, exp };
   }
 
-  /** Signature, expiry, issuer, `token_use`, and string `jti`/`sub`/`sid` naming a user and a row. */
+  /** Signature, expiry, issuer and audience (when set), `token_use`, and string `jti`/`sub`/`sid` naming a user and a row. */
   async function decode(token: string, use: TokenUse, now: number): Promise<DecodedToken | null> {
     let payload: JWTPayload;
     try {
@@ -104,6 +105,7 @@ export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): 
         currentDate: new Date(now),
         requiredClaims: ["exp"],
         ...(jwt.issuer !== null ? { issuer: jwt.issuer } : {}),
+        ...(jwt.audience !== null ? { audience: jwt.audience } : {}),
       }));
     } catch {
       return null;
