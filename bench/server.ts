@@ -1,29 +1,45 @@
 /**
- * The benchmark's server process: a bare node:http JSON endpoint (the baseline) and Latchkey,
- * side by side in one process so both see the same machine. Prints one JSON line with their
- * ports and the fixtures the load generator needs, then serves until killed.
+ * The benchmark's server process: a bare node:http JSON endpoint (the baseline), the one-read
+ * references (bare + one indexed SQLite read, bare + one indexed PostgreSQL read) and Latchkey on
+ * SQLite and on PostgreSQL, side by side in one process so all see the same machine. Prints one
+ * JSON line with their ports and the fixtures the load generator needs, then serves until killed.
  */
 import { rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import SQLite from "better-sqlite3";
+import pg from "pg";
 import { pino } from "pino";
-import { toNodeListener } from "../src/adapters/node.js";
-import { createLatchkey } from "../src/latchkey.js";
+
+// Latchkey from the build the load generator made (BENCH_BUILD, its dist/), as `latchkey serve`
+// runs it; from the sources when run on its own.
+const build = process.env.BENCH_BUILD;
+const { toNodeListener } = (await import(
+  build ? `${build}/dist/adapters/node.js` : "../src/adapters/node.js"
+)) as typeof import("../src/adapters/node.js");
+const { createLatchkey } = (await import(
+  build ? `${build}/dist/latchkey.js` : "../src/latchkey.js"
+)) as typeof import("../src/latchkey.js");
 
 const mailDir = `/tmp/latchkey-bench-mail-${process.pid}`;
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? `sqlite:/tmp/latchkey-bench-${process.pid}.sqlite3`;
-const latchkey = createLatchkey(
-  {
-    database: { url: databaseUrl, tablePrefix: `bench_${process.pid}_` },
-    rateLimits: false,
-    // No verification mail: the signup figure measures Latchkey, not the mail transport.
-    account: { loginMethods: ["email"], signupFields: ["email*", "password1*"], emailVerification: "none" },
-    mail: { transport: "file", fileDirectory: mailDir },
+const databaseUrl = `sqlite:/tmp/latchkey-bench-${process.pid}.sqlite3`;
+const postgresUrl = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const prefix = `bench_${process.pid}_`;
+const benchOptions = (url: string) => ({
+  database: { url, tablePrefix: prefix },
+  rateLimits: false as const,
+  // No verification mail: the signup figure measures Latchkey, not the mail transport.
+  account: {
+    loginMethods: ["email" as const],
+    signupFields: ["email*", "password1*"],
+    emailVerification: "none" as const,
   },
-  { logger: pino({ level: "warn" }) },
-);
+  mail: { transport: "file" as const, fileDirectory: mailDir },
+});
+const latchkey = createLatchkey(benchOptions(databaseUrl), { logger: pino({ level: "warn" }) });
+const onPostgres = createLatchkey(benchOptions(postgresUrl), { logger: pino({ level: "warn" }) });
 await latchkey.ready();
+await onPostgres.ready();
 
 const listen = (server: ReturnType<typeof createServer>) =>
   new Promise<number>((resolve) =>
@@ -73,12 +89,35 @@ const sqliteLookup = createServer((req, res) => {
   res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
   res.end(out);
 });
+// The same reference on PostgreSQL: one indexed read by a named (prepared) statement, through a
+// pool the size of Latchkey's.
+const pgPool = new pg.Pool({ connectionString: postgresUrl, max: onPostgres.options.database.poolSize });
+const kvTable = `${prefix}kv`;
+await pgPool.query(`create table ${kvTable} (key text primary key, value text not null)`);
+await pgPool.query(`insert into ${kvTable} values ('session', $1)`, [JSON.stringify({ user: 1 })]);
+const postgresLookup = createServer((req, res) => {
+  pgPool
+    .query({
+      name: "bench_kv",
+      text: `select value from ${kvTable} where key = $1`,
+      values: [req.headers["x-key"]],
+    })
+    .then((result) => {
+      const row = result.rows[0] as { value: string } | undefined;
+      const out = JSON.stringify({ status: row ? 200 : 401, data: row ? JSON.parse(row.value) : null });
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+      res.end(out);
+    });
+});
 const api = createServer(toNodeListener(latchkey));
+const postgresApi = createServer(toNodeListener(onPostgres));
 const enumerationApi = createServer(toNodeListener(enumeration));
-const [barePort, sqlitePort, apiPort, enumerationPort] = await Promise.all([
+const [barePort, sqlitePort, postgresPort, apiPort, postgresApiPort, enumerationPort] = await Promise.all([
   listen(bare),
   listen(sqliteLookup),
+  listen(postgresLookup),
   listen(api),
+  listen(postgresApi),
   listen(enumerationApi),
 ]);
 
@@ -99,12 +138,22 @@ const login = await fetch(`${base}/browser/v1/auth/login`, {
   body: JSON.stringify({ email: "bench@example.com", password }),
 });
 const sessionCookie = /sessionid=([^;]+)/.exec(login.headers.getSetCookie().join("; "))![1]!;
+const postgresSignup = await fetch(`http://127.0.0.1:${postgresApiPort}/_allauth/app/v1/auth/signup`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ email: "bench@example.com", password }),
+});
+const postgresToken = ((await postgresSignup.json()) as { meta: { session_token: string } }).meta
+  .session_token;
 
 console.log(
   JSON.stringify({
     barePort,
     sqlitePort,
+    postgresPort,
     apiPort,
+    postgresApiPort,
+    postgresToken,
     enumerationPort,
     appToken,
     sessionCookie,
@@ -117,7 +166,17 @@ const stop = async () => {
   bare.close();
   sqliteLookup.close();
   api.close();
+  postgresApi.close();
+  postgresLookup.close();
   enumerationApi.close();
+  await onPostgres.close();
+  const tables = await pgPool.query("select tablename from pg_tables where starts_with(tablename, $1)", [
+    prefix,
+  ]);
+  for (const { tablename } of tables.rows as { tablename: string }[]) {
+    await pgPool.query(`drop table if exists "${tablename}" cascade`).catch(() => {});
+  }
+  await pgPool.end();
   await enumeration.close();
   for (const suffix of ["", "-wal", "-shm"])
     rmSync(`/tmp/latchkey-bench-enum-${process.pid}.sqlite3${suffix}`, { force: true });
@@ -125,10 +184,8 @@ const stop = async () => {
   kv.close();
   for (const suffix of ["", "-wal", "-shm"]) rmSync(kvFile + suffix, { force: true });
   await latchkey.close();
-  if (databaseUrl.startsWith("sqlite:/tmp/")) {
-    for (const suffix of ["", "-wal", "-shm"])
-      rmSync(databaseUrl.slice("sqlite:".length) + suffix, { force: true });
-  }
+  for (const suffix of ["", "-wal", "-shm"])
+    rmSync(databaseUrl.slice("sqlite:".length) + suffix, { force: true });
   rmSync(mailDir, { recursive: true, force: true });
   process.exit(0);
 };

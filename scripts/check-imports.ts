@@ -22,6 +22,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ["core", "options"],
   sessions: ["core", "options", "http", "store"],
   base: ["core", "options", "http", "store", "sessions", "mail", "sms"],
+  // The wire types and the input types of the areas' endpoints, type-only: the client's emitted
+  // JavaScript imports nothing outside client/ (test/client/package.test.ts checks it).
+  client: ["core", "account", "mfa", "social"],
+  // The compact API translates onto the areas' routes and reuses the social flows: it sits above them.
+  compact: ["core", "options", "store", "sessions", "base", "account", "social"],
 };
 const LOWER = ["core", "mail", "sms", "options", "http", "store", "sessions", "base"];
 /** Areas build on the layers below and on the account area. */

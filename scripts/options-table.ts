@@ -54,6 +54,12 @@ const SOURCES: { file: string; from: string; to: string; root: string[] }[] = [
     to: "declare module",
     root: ["usersessions"],
   },
+  {
+    file: "compact/options.ts",
+    from: "export const compactApiOptions",
+    to: "declare module",
+    root: ["compactApi"],
+  },
 ];
 
 /** Doc comments by option path ("account.loginByCode.required"), groups included. */

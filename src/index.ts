@@ -9,6 +9,8 @@ export { ConfirmLoginCodeInput, RequestLoginCodeInput } from "./account/login-by
 export { ChangePhoneInput, VerifyPhoneInput } from "./account/phone/inputs.js";
 export { RequestPasswordInput, ResetPasswordInput } from "./account/reset/routes.js";
 export type { ConnectionInfo, Handler } from "./base/pipeline.js";
+export { CompactCallbackInput, CompactRefreshInput } from "./compact/own-routes.js";
+export type { CompactTokens } from "./compact/tokens.js";
 export { ServiceUnavailableError } from "./core/availability.js";
 export { AuthenticatorType, Client, Flow } from "./core/enums.js";
 export type { ApiError, ErrorCode, MessageId } from "./core/errors.js";
@@ -32,6 +34,12 @@ export {
   DeleteWebAuthnInput,
   UpdateWebAuthnInput,
 } from "./mfa/webauthn/inputs.js";
+export {
+  type AllauthTranslation,
+  fromAllauthSettings,
+  type TranslatedSetting,
+} from "./options/allauth-settings.js";
+export { AllauthSettingError } from "./options/allauth-table.js";
 export { OptionsError } from "./options/resolve.js";
 export type { LatchkeyOptions, ResolvedOptions } from "./options/schema.js";
 export type { HeaderSource, SessionSource } from "./sessions/request.js";

@@ -23,6 +23,7 @@ import {
   servedPrefixes,
 } from "./base/pipeline.js";
 import type { PageRoute, Route } from "./base/route.js";
+import { compactApi, compactArea } from "./compact/area.js";
 import { retryingStartup, ServiceUnavailableError } from "./core/availability.js";
 import type { Client } from "./core/enums.js";
 import { type ApiError, apiError } from "./core/errors.js";
@@ -105,7 +106,8 @@ export interface Latchkey {
   readonly runtime: Runtime;
   /**
    * For your own routes: the logged-in session a request names (the browser's session cookie, an
-   * X-Session-Token, or with tokens.strategy "jwt" an access token in Authorization), with its
+   * X-Session-Token, a compact API access token in `Authorization: Bearer`, or with
+   * tokens.strategy "jwt" an access token in Authorization), with its
    * user and authentication methods, as GET /auth/session shows them; null when it names none.
    * Pass a Web Request, a Node, Express or Fastify request, or just its headers. One read of the
    * database (an access token's session is read too, so a logged-out session's access tokens are
@@ -149,7 +151,7 @@ export interface Latchkey {
  * Every area, in the order their sections and flows are listed. Adding an area is adding its
  * folder and its line here.
  */
-const AREAS: readonly Area[] = [accountArea, socialArea, mfaArea, usersessionsArea, tokensArea];
+const AREAS: readonly Area[] = [accountArea, socialArea, mfaArea, usersessionsArea, tokensArea, compactArea];
 
 const composition = optionsComposition(AREAS, [checkRateLimitOptions]);
 const schema = composeOptionsSchema(composition.sections, composition.rateLimitActions);
@@ -194,6 +196,12 @@ export interface LatchkeyDependencies extends LatchkeyHooks {
   sendMail?: SendMail;
   /** Sends every text through your function instead of the configured SMS transport. */
   sendSms?: SendSms;
+  /**
+   * Keeps the counters of rateLimits.store "memory" in the node:cluster primary, shared by every
+   * worker, instead of in this process (`latchkey serve --workers` sets it in its workers; the
+   * primary must run serveClusterRateLimits()).
+   */
+  clusterRateLimits?: boolean;
 }
 
 /** pino at logLevel, writing JSON lines, or readable ones on a terminal (see logFormat). */
@@ -280,6 +288,7 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
         store.pool,
         logger,
         rateLimitDefaults(AREAS, options),
+        deps.clusterRateLimits ?? false,
       );
     },
     {
@@ -303,7 +312,9 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
       }
     },
   };
-  const respond = createResponder(runtime, routes, pages, service);
+  const compact = compactApi(options, routes);
+  const respond = createResponder(runtime, routes, pages, service, compact);
+  const compactAccessTokenLifetimeMs = compact ? options.compactApi.accessTokenLifetime * 1000 : null;
   /** Runs `work` once started; an unreachable database rejects with ServiceUnavailableError. */
   const whenStarted = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -327,7 +338,7 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     options,
     routes,
     pages,
-    prefixes: servedPrefixes(options.basePath, pages),
+    prefixes: servedPrefixes(compact ? [options.basePath, compact.basePath] : [options.basePath], pages),
     runtime,
     async handler(request, info) {
       return toResponse(await respond(request, info));
@@ -338,7 +349,9 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     },
     migrate: () => store.migrate(),
     getSession: (request) =>
-      whenStarted(() => findRequestSession({ options, sessions, tokens, now }, request)),
+      whenStarted(() =>
+        findRequestSession({ options, sessions, tokens, compactAccessTokenLifetimeMs, now }, request),
+      ),
     checkCsrf(request, submittedToken) {
       if (SAFE_METHODS.has(request.method.toUpperCase())) return null;
       const header = headerReader(request);
@@ -438,6 +451,7 @@ async function createRateLimiter(
   pool: PostgresQueryable | undefined,
   logger: Logger,
   defaults: Readonly<Record<string, string | false>>,
+  sharedByCluster: boolean,
 ): Promise<RateLimiter | null> {
   if (o.rateLimits === false) return null;
   let store: RateLimitStore;
@@ -446,7 +460,7 @@ async function createRateLimiter(
   } else if (o.rateLimits.store === "redis") {
     store = { kind: "redis", url: o.rateLimits.redisUrl, keyPrefix: `${o.database.tablePrefix}rl` };
   } else {
-    store = { kind: "memory" };
+    store = sharedByCluster ? { kind: "cluster" } : { kind: "memory" };
   }
   return RateLimiter.create(o.rateLimits.actions, store, {
     defaults,

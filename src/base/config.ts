@@ -1,5 +1,6 @@
 import { Client } from "../core/enums.js";
 import { ok, type Result } from "../core/responses.js";
+import { Answers } from "../core/wire-schemas.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import type { Area } from "./area.js";
 import { type Route, route } from "./route.js";
@@ -23,6 +24,7 @@ export function configRoute(areas: readonly Area[], o: ResolvedOptions): Route {
     method: "GET",
     path: "/config",
     summary: "Get the configuration",
+    responses: { 200: Answers.configuration },
     handler: async (ctx) => answers.get(ctx.client)!,
   });
 }

@@ -15,7 +15,7 @@ import { ReauthenticationRequired, reauthenticationRequired, unauthenticated } f
 import type { Runtime } from "./context.js";
 import { Context, newCsrfToken } from "./context.js";
 import { pendingLogin } from "./pending.js";
-import type { Gate, Method, PageRequest, PageRoute, Route } from "./route.js";
+import type { Gate, Method, MountedRouteDoc, PageRequest, PageRoute, Route } from "./route.js";
 
 /** What adapters know about the connection that a Request does not carry. */
 export interface ConnectionInfo {
@@ -59,6 +59,53 @@ interface PathEntry {
   allow: string;
 }
 
+/**
+ * An API served under a base path of its own beside allauth's, answering in shapes of its own
+ * (the compact API, src/compact/). The pipeline routes its requests, with or without a trailing
+ * slash; answers unknown paths, wrong methods and unreadable bodies in the envelope; reads the JSON
+ * body; and runs routes for it exactly as the app tree runs them. The API finds the session and
+ * shapes the answer.
+ */
+export interface MountedApi {
+  readonly basePath: string;
+  readonly routes: readonly MountedRoute[];
+}
+
+export interface MountedRoute {
+  readonly method: Method;
+  /** Relative to the base path, without a trailing slash; `:name` matches one segment. */
+  readonly path: string;
+  /** What the OpenAPI document shows of it. */
+  readonly doc: MountedRouteDoc;
+  handle(call: MountedCall): Promise<MountedAnswer>;
+}
+
+/** One request to a mounted route. */
+export interface MountedCall {
+  readonly rt: Runtime;
+  readonly request: ApiRequest;
+  readonly ip: string;
+  /** The JSON body (empty for GET). */
+  readonly body: Record<string, unknown>;
+  /** The `:name` segments of the path. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Runs a route as the app tree runs it (gate, rate limit, input, handler) in `ctx`, on `body`. */
+  run(route: Route, ctx: Context, body: Record<string, unknown>): Promise<Answer>;
+}
+
+/** A mounted route's answer: a JSON body of its own shape, and headers besides the pipeline's. */
+export interface MountedAnswer {
+  status: number;
+  body: unknown;
+  headers?: readonly [string, string][];
+}
+
+interface MountedPath {
+  match(path: string): Record<string, string> | null;
+  methods: Map<string, MountedRoute>;
+  allow: string;
+}
+
 interface PagePattern {
   route: PageRoute;
   match(path: string): Record<string, string> | null;
@@ -74,11 +121,13 @@ export function createResponder(
   routes: readonly Route[],
   pages: readonly PageRoute[],
   service: ServiceStatus = STARTED,
+  mounted: MountedApi | null = null,
 ): Responder {
   const o = rt.options;
   const base = o.basePath;
   const trees = buildTrees(routes, o.clients as Client[]);
   const pagePatterns = pages.map(pagePattern);
+  const mountedPaths = mounted ? buildMountedPaths(mounted.routes) : [];
   const allowedOrigins = new Set(o.cors.allowedOrigins);
   const trustedOrigins = new Set([...o.csrf.trustedOrigins, ...o.cors.allowedOrigins]);
   const warnedOrigins = new Set<string>();
@@ -142,6 +191,66 @@ export function createResponder(
         String(service.retryAfterSeconds()),
       ]);
 
+    /** A request under the mounted API's base path (`path` relative to it). */
+    const respondMounted = async (path: string, method: string): Promise<ApiAnswer> => {
+      const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+      let found: { entry: MountedPath; params: Record<string, string> } | undefined;
+      for (const entry of mountedPaths) {
+        const params = entry.match(trimmed);
+        if (params) {
+          found = { entry, params };
+          break;
+        }
+      }
+      if (!found) return error(404, "not_found");
+      const { entry, params } = found;
+      if (method === "OPTIONS") {
+        headers.push(["allow", entry.allow]);
+        if (cors) {
+          headers.push(
+            ["access-control-allow-methods", entry.allow],
+            ["access-control-allow-headers", CORS_ALLOWED_HEADERS],
+            ["access-control-max-age", String(o.cors.maxAge)],
+          );
+        }
+        return { status: 204, headers, body: null };
+      }
+      const route = entry.methods.get(method === "HEAD" ? "GET" : method);
+      if (!route) {
+        return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
+          "allow",
+          entry.allow,
+        ]);
+      }
+      const starting = service.pending();
+      if (starting !== null && !(await succeeds(starting))) return unavailable();
+      let body: Record<string, unknown> = {};
+      if (route.method !== "GET") {
+        const read = await readBody(request, o.http.maxBodyBytes, "json");
+        if (!read.ok) {
+          if (read.problem === "too_large") return error(413, "payload_too_large");
+          if (read.problem === "aborted")
+            rt.logger.debug({ method, url: request.url }, "request aborted by the client");
+          return error(400, bodyProblemMessage(read.problem));
+        }
+        body = read.value;
+      }
+      const answer = await route.handle({
+        rt,
+        request,
+        ip: clientIp(request.headers, info?.remoteAddress, o.proxy),
+        body,
+        params,
+        run: (target, ctx, given) => runRoute(target, ctx, request, target.method, () => null, given),
+      });
+      headers.push(["content-type", "application/json"], ...(answer.headers ?? []));
+      return {
+        status: answer.status,
+        headers,
+        body: request.method === "HEAD" ? null : JSON.stringify(answer.body),
+      };
+    };
+
     try {
       const pathname = pathOf(request.url);
       const method = request.method.toUpperCase();
@@ -156,24 +265,31 @@ export function createResponder(
         if (pathname === `${base}/health` || (await service.ready())) return reply({ status: 200 });
         return unavailable();
       }
-      if (!pathname.startsWith(`${base}/`)) {
-        for (const page of pagePatterns) {
-          const params = page.match(pathname);
-          if (
-            params &&
-            (page.route.method === method || (method === "HEAD" && page.route.method === "GET"))
-          ) {
-            const starting = service.pending();
-            if (starting !== null && !(await succeeds(starting))) return unavailable();
-            return reply(await runPage(rt, page.route, params, request, info, headers));
+      const inApi = pathname.startsWith(`${base}/`);
+      const match = inApi ? TREE.exec(pathname.slice(base.length)) : null;
+      if (!match) {
+        if (!inApi) {
+          for (const page of pagePatterns) {
+            const params = page.match(pathname);
+            if (
+              params &&
+              (page.route.method === method || (method === "HEAD" && page.route.method === "GET"))
+            ) {
+              const starting = service.pending();
+              if (starting !== null && !(await succeeds(starting))) return unavailable();
+              return reply(await runPage(rt, page.route, params, request, info, headers));
+            }
           }
+        }
+        // The allauth trees and the pages come first: the mounted API may share their prefixes.
+        if (mounted && (pathname === mounted.basePath || pathname.startsWith(`${mounted.basePath}/`))) {
+          return await respondMounted(pathname.slice(mounted.basePath.length), method);
         }
         return error(404, "not_found");
       }
-      const match = TREE.exec(pathname.slice(base.length));
-      const client = match?.[1] as Client | undefined;
-      const entry = client ? trees.get(client)?.get(match![2]!) : undefined;
-      if (!client || !entry) return error(404, "not_found");
+      const client = match[1] as Client;
+      const entry = trees.get(client)?.get(match[2]!);
+      if (!entry) return error(404, "not_found");
 
       if (method === "OPTIONS") {
         headers.push(["allow", entry.allow]);
@@ -374,6 +490,7 @@ async function runRoute(
   request: ApiRequest,
   method: string,
   checkCsrf: (submitted: string | null) => Result | null,
+  given?: Record<string, unknown>,
 ): Promise<Answer> {
   try {
     const gate = route.gate;
@@ -384,7 +501,9 @@ async function runRoute(
     }
     if (route.rateLimit && !(await ctx.rateLimit(route.rateLimit))) return { status: 429 };
     let body: Record<string, unknown> = {};
-    if (method === "GET" || method === "HEAD") {
+    if (given) {
+      body = given;
+    } else if (method === "GET" || method === "HEAD") {
       for (const [field, header] of Object.entries(route.inputFromHeaders ?? {})) {
         body[field] = ctx.request.headers.get(header) ?? "";
       }
@@ -398,7 +517,7 @@ async function runRoute(
           return ctx.invalid("invalid.aborted");
         }
         if (read.problem === "too_large") return { status: 413, errors: [ctx.error("payload_too_large")] };
-        return ctx.invalid(read.problem === "invalid_json" ? "invalid_json" : "invalid_json.object");
+        return ctx.invalid(bodyProblemMessage(read.problem));
       }
       body = read.value;
       if (format === "form") {
@@ -425,6 +544,15 @@ async function runRoute(
     if (err instanceof ReauthenticationRequired) return reauthenticationRequired(ctx);
     throw err;
   }
+}
+
+/** The 400 message of a body that could not be read. */
+function bodyProblemMessage(problem: "invalid_json" | "not_an_object" | "aborted"): MessageId {
+  return problem === "aborted"
+    ? "invalid.aborted"
+    : problem === "invalid_json"
+      ? "invalid_json"
+      : "invalid_json.object";
 }
 
 /** A refusal, or null when the caller may go on (allauth's view classes, in `dispatch`). */
@@ -505,9 +633,34 @@ function buildTrees(
   return trees;
 }
 
+/** The mounted API's paths, each with its routes by method and its Allow header. */
+function buildMountedPaths(routes: readonly MountedRoute[]): MountedPath[] {
+  const byPath = new Map<string, MountedPath>();
+  for (const r of routes) {
+    let entry = byPath.get(r.path);
+    if (!entry) {
+      entry = { match: pathMatcher(r.path), methods: new Map(), allow: "" };
+      byPath.set(r.path, entry);
+    }
+    if (entry.methods.has(r.method)) throw new Error(`duplicate mounted route ${r.method} ${r.path}`);
+    entry.methods.set(r.method, r);
+  }
+  for (const entry of byPath.values()) {
+    entry.allow = DJANGO_METHOD_ORDER.filter(
+      (m) => entry.methods.has(m) || (m === "HEAD" && entry.methods.has("GET")) || m === "OPTIONS",
+    ).join(", ");
+  }
+  return [...byPath.values()];
+}
+
 function pagePattern(route: PageRoute): PagePattern {
+  return { route, match: pathMatcher(route.path) };
+}
+
+/** Matches a path with `:name` segments: the segments' decoded values, or null. */
+function pathMatcher(path: string): (path: string) => Record<string, string> | null {
   const names: string[] = [];
-  const source = route.path
+  const source = path
     .split("/")
     .map((segment) => {
       if (!segment.startsWith(":")) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -516,27 +669,27 @@ function pagePattern(route: PageRoute): PagePattern {
     })
     .join("/");
   const regex = new RegExp(`^${source}$`);
-  return {
-    route,
-    match(path) {
-      const m = regex.exec(path);
-      if (!m) return null;
-      const params: Record<string, string> = {};
-      try {
-        names.forEach((name, i) => {
-          params[name] = decodeURIComponent(m[i + 1]!);
-        });
-      } catch {
-        return null; // a malformed escape names nothing
-      }
-      return params;
-    },
+  return (candidate) => {
+    const m = regex.exec(candidate);
+    if (!m) return null;
+    const params: Record<string, string> = {};
+    try {
+      names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1]!);
+      });
+    } catch {
+      return null; // a malformed escape names nothing
+    }
+    return params;
   };
 }
 
-/** The paths a Latchkey serves: the API base, and each page's first segment (adapters mount these). */
-export function servedPrefixes(basePath: string, pages: readonly PageRoute[]): string[] {
-  const prefixes = new Set([basePath]);
+/**
+ * The paths a Latchkey serves: the API base paths (allauth's, and a mounted API's), and each
+ * page's first segment (adapters mount these).
+ */
+export function servedPrefixes(basePaths: readonly string[], pages: readonly PageRoute[]): string[] {
+  const prefixes = new Set(basePaths);
   for (const page of pages) prefixes.add(`/${page.path.split("/")[1]}`);
   return [...prefixes];
 }

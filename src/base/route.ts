@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Client, Flow } from "../core/enums.js";
 import type { ApiError } from "../core/errors.js";
 import type { Answer, Result } from "../core/responses.js";
+import type { Responses } from "../core/wire-schemas.js";
 import type { RateLimitAction } from "../http/ratelimit/index.js";
 import type { AuthenticatedContext, Context, StageContext } from "./context.js";
 
@@ -85,6 +86,17 @@ export interface Route<I = unknown, G extends Gate | undefined = Gate | undefine
     body: Record<string, unknown>,
     errors: ApiError[],
   ): Promise<ApiError[] | undefined>;
+  /**
+   * What it answers, by status, for the served OpenAPI document (the shared answers are in
+   * core/wire-schemas.ts). The answers its gate, rate limit and body reading give are added there
+   * from the route's declaration.
+   */
+  responses?: Responses;
+  /**
+   * What the handler reads from the request itself rather than through `input` (a form read field
+   * by field as allauth's forms read it, a query flag): for the OpenAPI document only.
+   */
+  reads?: { body?: z.ZodType; query?: z.ZodObject };
   handler(ctx: ContextFor<G>, input: I): Promise<Answer>;
 }
 
@@ -112,5 +124,17 @@ export interface PageRoute {
   /** The path from the site root; `:name` matches one segment (e.g. "/accounts/:provider/login/callback/"). */
   path: string;
   summary: string;
+  /** What it answers, by status, for the served OpenAPI document. */
+  responses?: Responses;
   handler(ctx: Context, request: PageRequest): Promise<Answer>;
+}
+
+/** A route of a mounted API (see MountedApi) as the OpenAPI document shows it. */
+export interface MountedRouteDoc {
+  summary: string;
+  /** The JSON body's schema. */
+  input?: z.ZodType;
+  responses: Responses;
+  /** Whether it takes an access token in `Authorization: Bearer`. */
+  bearer: boolean;
 }

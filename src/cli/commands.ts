@@ -1,11 +1,17 @@
 import type { RunningServer } from "../adapters/node.js";
 import { isInstalled, MissingPackageError, type OptionalPackage } from "../core/peer.js";
 import type { Latchkey } from "../latchkey.js";
+import {
+  attributeToAllauthSettings,
+  describeAllauthSettings,
+  type TranslatedSetting,
+} from "../options/allauth-settings.js";
 import type { LatchkeyOptions, ResolvedOptions } from "../options/schema.js";
-import { CliError, loadCliOptions, redactUrl, summarize } from "./config.js";
+import { CliError, loadCliConfig, redactUrl, summarize } from "./config.js";
 import { CLI_VARIABLES, type Invocation } from "./invocation.js";
 import { describeError, open, startOrExplain } from "./open.js";
 import { productionProblems } from "./production.js";
+import { announce, isWorker, parseWorkers, runPrimary, workerDependencies } from "./workers.js";
 
 /** Sessions past their expiry are deleted this often (they are already refused when read). */
 const PURGE_INTERVAL_MS = 10 * 60_000;
@@ -26,16 +32,26 @@ export async function run(
   stdin: NodeJS.ReadStream = process.stdin,
 ): Promise<number> {
   const configFile = invocation.config ?? (env[CLI_VARIABLES.config] || undefined);
+  // The config file's allauth settings, once read: errors on the options they set name them.
+  let allauth: TranslatedSetting[] = [];
   try {
-    const options = () => loadCliOptions(configFile, env);
+    const options = async () => {
+      const loaded = await loadCliConfig(configFile, env);
+      allauth = loaded.allauth;
+      return loaded.options;
+    };
     switch (invocation.command) {
-      case "check":
-        return await check(await options(), invocation.production ?? false);
+      case "check": {
+        const input = await options();
+        return await check(input, allauth, invocation.production ?? false);
+      }
       case "migrate":
         return await migrate(await options());
       case "serve": {
         const port = parsePort(invocation.port ?? env[CLI_VARIABLES.port] ?? env.PORT);
         const host = invocation.host ?? (env[CLI_VARIABLES.host] || "127.0.0.1");
+        const workers = parseWorkers(invocation.workers ?? env[CLI_VARIABLES.workers]);
+        if (workers > 1 && !isWorker()) return await runPrimary(workers);
         return await serveCommand(await options(), host, port, env);
       }
       default: {
@@ -44,7 +60,7 @@ export async function run(
       }
     }
   } catch (err) {
-    console.error(`latchkey: ${describeError(err)}`);
+    console.error(`latchkey: ${describeError(attributeToAllauthSettings(err, allauth))}`);
     if (env[CLI_VARIABLES.debug] === "1" && err instanceof Error && err.stack) console.error(err.stack);
     return 1;
   }
@@ -53,14 +69,21 @@ export async function run(
 /**
  * Validates the options exactly as `serve` does: the same createLatchkey (options, their checks,
  * the JWT key, the mail transport), which opens nothing until it starts, and the optional packages
- * the options need. Connects to nothing.
+ * the options need. Connects to nothing. Prints what each allauth setting of the config file
+ * became, then the summary.
  */
-async function check(input: LatchkeyOptions, production: boolean): Promise<number> {
+async function check(
+  input: LatchkeyOptions,
+  allauth: readonly TranslatedSetting[],
+  production: boolean,
+): Promise<number> {
   const latchkey = await open(input);
   await latchkey.close();
   const o = latchkey.options;
   const missing = requiredPackages(o).filter((name) => !isInstalled(name));
   if (missing.length > 0) throw new MissingPackageError(missing[0]!);
+  const translated = describeAllauthSettings(allauth).map((line) => `  ${line}`);
+  if (translated.length > 0) console.log(["allauth settings:", ...translated].join("\n"));
   console.log(["ok", ...summarize(o)].join("\n"));
   if (!production) return 0;
   const problems = productionProblems(o, process.cwd());
@@ -115,7 +138,7 @@ async function serveCommand(
   port: number,
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  const latchkey = await open(input);
+  const latchkey = await open(input, workerDependencies());
   const { serve } = await import("../adapters/node.js");
   let running: RunningServer;
   try {
@@ -139,8 +162,10 @@ async function serveCommand(
   const stopped = stopOnSignals(running, latchkey);
   const o = latchkey.options;
   const url = displayUrl(running.url);
-  console.log(`Latchkey listening on ${url} (API at ${url}${o.basePath}/{browser,app}/v1)`);
-  console.log(`  database ${redactUrl(o.database.url)}; mail: ${o.mail.transport}. Stop with Ctrl+C.`);
+  announce([
+    `Latchkey listening on ${url} (API at ${url}${o.basePath}/{browser,app}/v1)`,
+    `  database ${redactUrl(o.database.url)}; mail: ${o.mail.transport}. Stop with Ctrl+C.`,
+  ]);
   if (env.NODE_ENV === "production") {
     for (const problem of productionProblems(o, process.cwd())) {
       latchkey.runtime.logger.warn({ problem }, `NODE_ENV is production, but ${problem}`);

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { fromAllauthSettings, markOverridden, type TranslatedSetting } from "../options/allauth-settings.js";
 import { applyEnvironment } from "../options/env.js";
 import type { LatchkeyOptions, ResolvedOptions } from "../options/schema.js";
 import { CLI_VARIABLES } from "./invocation.js";
@@ -10,18 +11,28 @@ export class CliError extends Error {
   override name = "CliError";
 }
 
+/** The options the CLI runs with, and the allauth settings of the config file they came from. */
+export interface CliConfig {
+  options: LatchkeyOptions;
+  /** What each allauth setting of the file became (those a LATCHKEY_* variable replaced are marked). */
+  allauth: TranslatedSetting[];
+}
+
 /**
- * The options the CLI runs with: the JSON file (same shape as createLatchkey's options), then
- * `DATABASE_URL` for database.url, then every `LATCHKEY_<PATH>` variable (so the specific
- * LATCHKEY_DATABASE_URL wins over the generic DATABASE_URL). Not yet validated: createLatchkey
- * and resolveOptions do that, naming the option in an OptionsError.
+ * The options the CLI runs with: the JSON file (same shape as createLatchkey's options, with
+ * allauth's settings allowed beside Latchkey's own keys), then `DATABASE_URL` for database.url,
+ * then every `LATCHKEY_<PATH>` variable (so the specific LATCHKEY_DATABASE_URL wins over the
+ * generic DATABASE_URL). Not yet validated: createLatchkey and resolveOptions do that, naming the
+ * option in an OptionsError.
  */
-export async function loadCliOptions(
+export async function loadCliConfig(
   configFile: string | undefined,
   env: Record<string, string | undefined>,
-): Promise<LatchkeyOptions> {
-  let options: Record<string, unknown> = {};
-  if (configFile !== undefined) options = await readConfigFile(configFile);
+): Promise<CliConfig> {
+  const { options: fromFile, settings } = fromAllauthSettings(
+    configFile === undefined ? {} : await readConfigFile(configFile),
+  );
+  const options = fromFile as Record<string, unknown>;
   const databaseUrl = env.DATABASE_URL;
   if (databaseUrl) {
     const database = options.database;
@@ -35,7 +46,16 @@ export async function loadCliOptions(
     if (name.startsWith("LATCHKEY_") && !CLI_VARIABLE_NAMES.has(name)) overrides[name] = value;
   }
   const { optionsSchema } = await import("../latchkey.js");
-  return applyEnvironment(options, overrides, optionsSchema()) as LatchkeyOptions;
+  const final = applyEnvironment(options, overrides, optionsSchema());
+  return { options: final as LatchkeyOptions, allauth: markOverridden(settings, final) };
+}
+
+/** The options alone (see loadCliConfig). */
+export async function loadCliOptions(
+  configFile: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<LatchkeyOptions> {
+  return (await loadCliConfig(configFile, env)).options;
 }
 
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {

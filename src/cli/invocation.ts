@@ -8,6 +8,8 @@ export const CLI_VARIABLES = {
   host: "LATCHKEY_HOST",
   /** Port `serve` listens on, when --port is not given (then PORT, then 8000). */
   port: "LATCHKEY_PORT",
+  /** How many worker processes `serve` runs, when --workers is not given (default one per core). */
+  workers: "LATCHKEY_WORKERS",
   /** "1" prints stack traces with errors. */
   debug: "LATCHKEY_DEBUG",
 } as const;
@@ -21,6 +23,7 @@ export interface Invocation {
   config?: string;
   host?: string;
   port?: string;
+  workers?: string;
   production?: boolean;
   username?: string;
   email?: string;

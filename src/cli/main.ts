@@ -27,9 +27,11 @@ Commands:
 USER is a user id, an email address or a username.
 
 Options:
-  -c, --config FILE   JSON file of options (same shape as createLatchkey's); default $${CLI_VARIABLES.config}
+  -c, --config FILE   JSON file of options (same shape as createLatchkey's; allauth's setting names, such as
+                      ACCOUNT_LOGIN_METHODS, may stand beside them); default $${CLI_VARIABLES.config}
       --host HOST     Address to bind (serve); default $${CLI_VARIABLES.host} or 127.0.0.1
   -p, --port PORT     Port to listen on (serve); default $${CLI_VARIABLES.port}, $PORT or 8000
+  -w, --workers N     Worker processes serving the port (serve); default $${CLI_VARIABLES.workers} or one per core
   -h, --help          Show this help
   -v, --version       Show the version
 
@@ -42,6 +44,7 @@ const OPTIONS = {
   config: { type: "string", short: "c" },
   host: { type: "string" },
   port: { type: "string", short: "p" },
+  workers: { type: "string", short: "w" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
   production: { type: "boolean" },
@@ -56,7 +59,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Each command: how many arguments it takes after its name, and its own options besides --config. */
 const COMMANDS: Record<string, { args: 0 | 1; options: readonly OptionName[] }> = {
-  serve: { args: 0, options: ["host", "port"] },
+  serve: { args: 0, options: ["host", "port", "workers"] },
   migrate: { args: 0, options: [] },
   check: { args: 0, options: ["production"] },
   "users create": { args: 0, options: ["username", "email", "verified", "no-password"] },

@@ -31,7 +31,7 @@ export function serializeCookie(name: string, value: string, a: CookieAttributes
   let out = `${name}=${encodeURIComponent(value)}`;
   if (a.maxAge !== undefined) {
     out += `; Max-Age=${a.maxAge}`;
-    out += `; Expires=${new Date(Date.now() + a.maxAge * 1000).toUTCString()}`;
+    out += `; Expires=${expiresIn(a.maxAge)}`;
   }
   if (a.domain) out += `; Domain=${a.domain}`;
   out += `; Path=${a.path ?? "/"}`;
@@ -39,4 +39,16 @@ export function serializeCookie(name: string, value: string, a: CookieAttributes
   if (a.httpOnly) out += "; HttpOnly";
   if (a.sameSite) out += `; SameSite=${a.sameSite}`;
   return out;
+}
+
+/** The last Expires computed: the CSRF cookie, set on every browser answer, asks for the same one all second. */
+let lastExpires = { second: -1, maxAge: -1, value: "" };
+
+/** The HTTP date `maxAge` seconds from now. */
+function expiresIn(maxAge: number): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (lastExpires.second !== second || lastExpires.maxAge !== maxAge) {
+    lastExpires = { second, maxAge, value: new Date((second + maxAge) * 1000).toUTCString() };
+  }
+  return lastExpires.value;
 }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Area } from "../base/area.js";
 import type { AuthenticatedContext } from "../base/context.js";
 import type { LatchkeyHooks } from "../base/hooks.js";
@@ -5,6 +6,13 @@ import { authenticated, pendingStage, type Route, route } from "../base/route.js
 import { AuthenticatorType, Client, Flow } from "../core/enums.js";
 import { ok } from "../core/responses.js";
 import type { FlowInfo } from "../core/wire.js";
+import {
+  Answers,
+  answer,
+  okAnswer,
+  SensitiveRecoveryCodesAuthenticator,
+  TOTPAuthenticator,
+} from "../core/wire-schemas.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { authenticateWithCode, reauthenticateWithCode } from "./authenticate.js";
 import { authenticatorTypes, serializeAuthenticator } from "./authenticators.js";
@@ -18,6 +26,9 @@ import { answerTrust, mfaTrustStage } from "./trust.js";
 import { webauthnRoutes } from "./webauthn/routes.js";
 import { passkeySignupStage } from "./webauthn/stage.js";
 
+const totpAnswer = okAnswer("The active TOTP authenticator.", TOTPAuthenticator);
+const recoveryCodesAnswer = okAnswer("The recovery codes.", SensitiveRecoveryCodesAuthenticator);
+
 /** The MFA endpoints: which exist follows mfa.enabled, mfa.supportedTypes and mfa.trust. */
 function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
   if (!o.mfa.enabled) return [];
@@ -27,6 +38,7 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
       method: "POST",
       path: "/auth/2fa/authenticate",
       summary: "Two-factor authentication (TOTP or recovery code)",
+      responses: { 200: Answers.authenticated, 400: Answers.error, 401: Answers.authentication },
       gate: pendingStage(Flow.MFA_AUTHENTICATE, "unauthenticated"),
       input: CodeInput,
       handler: authenticateWithCode,
@@ -35,6 +47,7 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
       method: "POST",
       path: "/auth/2fa/reauthenticate",
       summary: "Reauthenticate with a TOTP or recovery code",
+      responses: { 200: Answers.authenticated, 400: Answers.error },
       gate: authenticated,
       input: CodeInput,
       handler: reauthenticateWithCode,
@@ -43,6 +56,7 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
       method: "GET",
       path: "/account/authenticators",
       summary: "List authenticators",
+      responses: { 200: Answers.authenticators },
       gate: authenticated,
       handler: async (ctx: AuthenticatedContext) =>
         ok((await ctx.rt.authenticators.list(ctx.user.id)).map((row) => serializeAuthenticator(row))),
@@ -55,6 +69,11 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
         path: "/auth/2fa/trust",
         clients: [Client.BROWSER],
         summary: "Trust this browser (skip MFA on later logins)",
+        responses: {
+          200: Answers.authenticated,
+          400: Answers.error,
+          401: Answers.authentication,
+        },
         gate: pendingStage(Flow.MFA_TRUST, "unauthenticated"),
         input: TrustInput,
         handler: answerTrust,
@@ -67,6 +86,21 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
         method: "GET",
         path: "/account/authenticators/totp",
         summary: "TOTP authenticator status",
+        responses: {
+          200: totpAnswer,
+          404: answer(
+            "No TOTP yet: a new secret to set one up with (activate it with a code of the app that scanned it).",
+            z.object({
+              status: z.literal(404),
+              meta: z.object({
+                secret: z.string(),
+                totp_url: z.string().describe("The otpauth:// URI of the secret."),
+                qr_code_svg: z.string().describe("The otpauth:// URI as a QR code (an SVG document)."),
+              }),
+            }),
+          ),
+          409: Answers.conflict,
+        },
         gate: authenticated,
         handler: getTotp,
       }),
@@ -74,6 +108,12 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
         method: "POST",
         path: "/account/authenticators/totp",
         summary: "Activate TOTP",
+        responses: {
+          200: totpAnswer,
+          400: Answers.error,
+          401: Answers.authenticationOrReauthentication,
+          409: Answers.conflict,
+        },
         gate: authenticated,
         input: CodeInput,
         handler: activateTotp,
@@ -82,6 +122,7 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
         method: "DELETE",
         path: "/account/authenticators/totp",
         summary: "Deactivate TOTP",
+        responses: { 200: Answers.statusOK, 401: Answers.authenticationOrReauthentication },
         gate: authenticated,
         handler: deactivateTotp,
       }),
@@ -93,6 +134,11 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
         method: "GET",
         path: "/account/authenticators/recovery-codes",
         summary: "List recovery codes",
+        responses: {
+          200: recoveryCodesAnswer,
+          401: Answers.authenticationOrReauthentication,
+          404: Answers.notFound,
+        },
         gate: authenticated,
         handler: viewRecoveryCodes,
       }),
@@ -100,6 +146,12 @@ function mfaRoutes(o: ResolvedOptions, hooks: LatchkeyHooks): Route[] {
         method: "POST",
         path: "/account/authenticators/recovery-codes",
         summary: "Regenerate recovery codes",
+        responses: {
+          200: recoveryCodesAnswer,
+          400: Answers.error,
+          401: Answers.authenticationOrReauthentication,
+          409: Answers.conflict,
+        },
         gate: authenticated,
         handler: regenerateRecoveryCodes,
       }),

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { HOTP, Secret } from "otpauth";
-import QRCode from "qrcode";
 import { requireRecentAuthentication } from "../base/auth.js";
 import type { AuthenticatedContext, Context } from "../base/context.js";
 import { safeEqual } from "../core/crypto.js";
@@ -125,6 +124,8 @@ export async function getTotp(ctx: AuthenticatedContext): Promise<Result> {
   const secret = generateTotpSecret();
   ctx.session.set(SessionKey.TOTP_PENDING_SECRET, secret);
   const totpUrl = buildTotpUrl(ctx.options, user, secret);
+  // qrcode is loaded by the first setup that needs it, not by every start.
+  const { default: QRCode } = await import("qrcode");
   const qrCodeSvg = await QRCode.toString(totpUrl, { type: "svg" });
   return { ...notFound(), meta: { secret, totp_url: totpUrl, qr_code_svg: qrCodeSvg } };
 }

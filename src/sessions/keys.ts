@@ -23,4 +23,10 @@ export const SessionKey = {
   SOCIAL_SIGNUP: "social.signup",
   /** tokens: refresh-token jti → expiry (epoch s), the allow-list of the JWT strategy. */
   REFRESH_TOKENS: "tokens.refresh",
+  /** compact: the HeldSecret of the session's access token (the compact API's Bearer token). */
+  COMPACT_ACCESS: "compact.access",
+  /** compact: the HeldSecret of its refresh token, with the hashes rotation replaced (`rotated`). */
+  COMPACT_REFRESH: "compact.refresh",
+  /** compact: the HeldSecret of the token that continues a pending login (`mfa_token`, `signup_token`). */
+  COMPACT_PENDING: "compact.pending",
 } as const;

@@ -3,7 +3,7 @@ import { parseCookies } from "../http/cookies.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { toWireUser } from "../store/users.js";
 import { SessionKey } from "./keys.js";
-import type { LoadedSession, SessionStore } from "./store.js";
+import { type LoadedSession, parseHeldSecret, type SessionStore } from "./store.js";
 import { type AccessTokenClaims, authorizationCredential, type TokenStrategy } from "./tokens/strategy.js";
 
 /**
@@ -24,7 +24,10 @@ export interface RequestSession {
   session: {
     /** The session row id, as GET /auth/sessions lists it. */
     id: number;
-    /** What named the session: the browser's session cookie, an X-Session-Token, or a JWT access token. */
+    /**
+     * What named the session: the browser's session cookie, an X-Session-Token, or an access token
+     * (a JWT, or the compact API's).
+     */
     via: "cookie" | "session_token" | "access_token";
     /** When the session began (epoch ms). */
     createdAt: number;
@@ -41,16 +44,19 @@ export interface RequestSessionDeps {
   options: ResolvedOptions;
   sessions: SessionStore;
   tokens: TokenStrategy;
+  /** How long the compact API's access tokens are valid, in ms; null when the compact API is off. */
+  compactAccessTokenLifetimeMs: number | null;
   now(): number;
 }
 
 /**
- * The session a request names, as the API itself finds it: an `X-Session-Token` first; then,
- * with the JWT strategy, `Authorization: <scheme> <access token>`; then the browser's session
- * cookie. Credentials of the app kind decide alone: a bad token is not rescued by a cookie. One
- * read (two for an access token under stateful validation); null when the session is unknown,
- * expired, not logged in, or its user is inactive. Like a request to the API, it refreshes the
- * session's `last_seen_at` (at most once a minute), which keeps an active session from idling out.
+ * The session a request names, as the API itself finds it: an `X-Session-Token` first; then a
+ * compact API access token (`Authorization: Bearer <row id>.<secret>`), or with the JWT strategy
+ * `Authorization: <scheme> <access token>`; then the browser's session cookie. Credentials of the
+ * app kind decide alone: a bad token is not rescued by a cookie. One read (two for a JWT access
+ * token under stateful validation); null when the session is unknown, expired, not logged in, or
+ * its user is inactive. Like a request to the API, it refreshes the session's `last_seen_at` (at
+ * most once a minute), which keeps an active session from idling out.
  */
 export async function findRequestSession(
   deps: RequestSessionDeps,
@@ -63,13 +69,26 @@ export async function findRequestSession(
   let via: RequestSession["session"]["via"];
   let claims: AccessTokenClaims | undefined;
   const sessionToken = header("x-session-token");
+  const bearer =
+    deps.compactAccessTokenLifetimeMs !== null
+      ? authorizationCredential(header("authorization"), "Bearer")
+      : null;
+  const compactToken = bearer !== null && parseHeldSecret(bearer) !== null ? bearer : null;
   const credential =
-    o.tokens.strategy === "jwt"
+    o.tokens.strategy === "jwt" && compactToken === null
       ? authorizationCredential(header("authorization"), o.tokens.jwt.authorizationHeaderScheme)
       : null;
   if (sessionToken) {
     via = "session_token";
     loaded = await deps.sessions.load(sessionToken, now);
+  } else if (compactToken !== null) {
+    via = "access_token";
+    loaded = await deps.sessions.loadBySecret(
+      compactToken,
+      SessionKey.COMPACT_ACCESS,
+      now,
+      deps.compactAccessTokenLifetimeMs!,
+    );
   } else if (credential !== null) {
     via = "access_token";
     const verified = await deps.tokens.verifyAccessToken?.(credential);

@@ -1,5 +1,5 @@
 import type { CompiledQuery } from "kysely";
-import { sha256 } from "../core/crypto.js";
+import { randomToken, safeEqual, sha256 } from "../core/crypto.js";
 import type { Store } from "../store/database.js";
 import { type SessionUser, snapshotFrom, snapshotOf } from "../store/session-users.js";
 import { Session, type SessionData } from "./session.js";
@@ -31,6 +31,32 @@ export interface ShortLife {
   keys: string[];
 }
 
+/**
+ * A secret a session holds besides its token, kept in its data under a key of its own (the compact
+ * API's access, refresh and pending-login tokens): only the SHA-256 of the secret, and when it was
+ * issued. The client holds `<row id>.<secret>`, which names the row without being its token, so it
+ * never works as an X-Session-Token or a session cookie.
+ */
+export interface HeldSecret {
+  hash: string;
+  /** Epoch ms. */
+  issued_at: number;
+}
+
+const HELD_SECRET = /^([1-9][0-9]{0,14})\.([A-Za-z0-9_-]{43})$/;
+
+/** A new `<row id>.<secret>` for a saved session, and what the session keeps of it. */
+export function newHeldSecret(rowId: number, now: number): { credential: string; held: HeldSecret } {
+  const secret = randomToken();
+  return { credential: `${rowId}.${secret}`, held: { hash: sha256(secret), issued_at: now } };
+}
+
+/** The row id and the secret's hash of a `<row id>.<secret>`; null for anything else. */
+export function parseHeldSecret(credential: string): { rowId: number; hash: string } | null {
+  const match = HELD_SECRET.exec(credential);
+  return match ? { rowId: Number(match[1]), hash: sha256(match[2]!) } : null;
+}
+
 /** `last_seen_at` is written at most this often, not on every request: a session check stays one read. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 /** Placeholders of the precompiled load queries' parameters. */
@@ -54,7 +80,8 @@ export interface LoadedSession {
 
 interface LoadedRow {
   id: number;
-  token_hash: string;
+  /** Read only when the session is looked up by row (its token unknown). */
+  token_hash?: string;
   user_id: number | null;
   user_data: string | null;
   data: string;
@@ -78,33 +105,59 @@ export class SessionStore {
     private readonly store: Store,
     private readonly lifetimes: SessionLifetimes,
   ) {
-    const base = () =>
-      store.db
-        .selectFrom("session as s")
-        .select([
-          "s.id",
-          "s.token_hash",
-          "s.user_id",
-          "s.user_data",
-          "s.data",
-          "s.created_at",
-          "s.last_seen_at",
-          "s.expires_at",
-        ]);
-    this.loadQuery = base().where("s.token_hash", "=", TOKEN_PARAMETER).compile();
+    // Only what the answer and the write-back need: the token's hash is known when the token is.
+    const columns = [
+      "s.id",
+      "s.user_id",
+      "s.user_data",
+      "s.data",
+      "s.created_at",
+      "s.last_seen_at",
+      "s.expires_at",
+    ] as const;
+    this.loadQuery = store.db
+      .selectFrom("session as s")
+      .select(columns)
+      .where("s.token_hash", "=", TOKEN_PARAMETER)
+      .compile();
     this.tokenIndex = this.loadQuery.parameters.indexOf(TOKEN_PARAMETER);
-    this.loadByRowQuery = base().where("s.id", "=", ROW_PARAMETER).compile();
+    this.loadByRowQuery = store.db
+      .selectFrom("session as s")
+      .select([...columns, "s.token_hash"])
+      .where("s.id", "=", ROW_PARAMETER)
+      .compile();
     this.rowIndex = this.loadByRowQuery.parameters.indexOf(ROW_PARAMETER);
   }
 
   /** The live session for a token, with its user when the user is still active; null when unknown or expired. */
   async load(token: string, now: number): Promise<LoadedSession | null> {
-    return this.loadWith(this.loadQuery, this.tokenIndex, sha256(token), token, now);
+    const tokenHash = sha256(token);
+    return this.loadWith(this.loadQuery, this.tokenIndex, tokenHash, token, tokenHash, now);
   }
 
   /** The live session of a row id (a verified JWT's `sid`); its token stays unknown. */
   async loadByRow(rowId: number, now: number): Promise<LoadedSession | null> {
-    return this.loadWith(this.loadByRowQuery, this.rowIndex, rowId, null, now);
+    return this.loadWith(this.loadByRowQuery, this.rowIndex, rowId, null, null, now);
+  }
+
+  /**
+   * The live session a held secret names (`<row id>.<secret>`, see HeldSecret): one read by row
+   * id, then the secret's hash compared in constant time with the one kept under `key`. Null when
+   * the row is gone or expired, the secret differs, or it was issued `maxAgeMs` ago or more.
+   */
+  async loadBySecret(
+    credential: string,
+    key: string,
+    now: number,
+    maxAgeMs = Number.POSITIVE_INFINITY,
+  ): Promise<LoadedSession | null> {
+    const parsed = parseHeldSecret(credential);
+    if (!parsed) return null;
+    const loaded = await this.loadByRow(parsed.rowId, now);
+    const held = loaded?.session.get<HeldSecret>(key);
+    if (typeof held?.hash !== "string" || typeof held.issued_at !== "number") return null;
+    if (!safeEqual(held.hash, parsed.hash) || now - held.issued_at >= maxAgeMs) return null;
+    return loaded;
   }
 
   private async loadWith(
@@ -112,12 +165,13 @@ export class SessionStore {
     index: number,
     value: unknown,
     token: string | null,
+    tokenHash: string | null,
     now: number,
   ): Promise<LoadedSession | null> {
     const parameters = [...compiled.parameters];
     parameters[index] = value;
     const name = compiled === this.loadQuery ? "session_by_token" : "session_by_row";
-    const row = (await this.store.preparedRows<LoadedRow>(name, { sql: compiled.sql, parameters }))[0];
+    const row = await this.store.preparedRow<LoadedRow>(name, { sql: compiled.sql, parameters });
     if (!row) return null;
     if (row.expires_at <= now) {
       await this.store.db.deleteFrom("session").where("id", "=", row.id).execute();
@@ -127,7 +181,7 @@ export class SessionStore {
     const active = user?.isActive ? user : null;
     const session = new Session({
       rowId: row.id,
-      storedTokenHash: row.token_hash,
+      storedTokenHash: tokenHash ?? row.token_hash!,
       token,
       user: active,
       data: JSON.parse(row.data) as SessionData,

@@ -19,8 +19,8 @@ export interface Store {
   tablePrefix: string;
   /** The PostgreSQL pool (for PostgreSQL-backed rate limits), once connected, when the dialect is postgres. */
   readonly pool: PostgresPool | undefined;
-  /** The dialect's fast path for reads on every request (see StoreDialect.preparedRows). */
-  preparedRows: StoreDialect["preparedRows"];
+  /** The dialect's fast path for reads on every request (see StoreDialect.preparedRow). */
+  preparedRow: StoreDialect["preparedRow"];
   /** Loads the driver and opens the database (see StoreDialect.connect); Latchkey calls it while starting. */
   connect(): Promise<void>;
   /** One round trip to the database (GET {base}/health/ready); rejects when it does not answer. */
@@ -55,7 +55,7 @@ export function openStore(options: StoreOptions): Store {
     get pool() {
       return dialect.pool;
     },
-    preparedRows: dialect.preparedRows,
+    preparedRow: dialect.preparedRow,
     connect: () => dialect.connect(),
     async ping() {
       await sql`select 1`.execute(raw);
@@ -77,10 +77,12 @@ export function openStore(options: StoreOptions): Store {
       for (let attempt = 1; ; attempt++) {
         const { error, results } = await migrator.migrateToLatest();
         if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
-        // Kysely's introspection checks privileges on every schema of the database; one dropped
-        // meanwhile (by another application sharing the database) fails it with 3F000 "schema
-        // does not exist". Nothing was applied then (the migrations run in one transaction).
-        if (attempt >= 5 || (error as { code?: unknown }).code !== "3F000") throw error;
+        // Kysely's introspection reads every table of every schema of the database; a schema or
+        // table dropped meanwhile (by another application sharing the database) fails it with
+        // 3F000 "schema does not exist" or 42P01 "relation does not exist". Nothing was applied
+        // then (the migrations run in one transaction).
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= 5 || (code !== "3F000" && code !== "42P01")) throw error;
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       }
     },

@@ -29,9 +29,13 @@ export interface StoreDialect {
   connect(): Promise<void>;
   /**
    * Runs one precompiled read through a cached prepared statement, bypassing Kysely (which
-   * prepares every query anew): the fast path of the queries on every request.
+   * prepares every query anew): the fast path of the queries on every request. Its first row,
+   * or undefined.
    */
-  preparedRows<Row>(name: string, query: { sql: string; parameters: readonly unknown[] }): Promise<Row[]>;
+  preparedRow<Row>(
+    name: string,
+    query: { sql: string; parameters: readonly unknown[] },
+  ): Promise<Row | undefined>;
   /** Releases what connect() opened and Kysely did not (Kysely closes what it used). */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { type Route, route } from "../base/route.js";
 import { Client } from "../core/enums.js";
 import { field } from "../core/input.js";
 import { ok } from "../core/responses.js";
+import { Answers, okAnswer } from "../core/wire-schemas.js";
 import type { ResolvedOptions } from "../options/schema.js";
 
 /**
@@ -24,6 +25,13 @@ function tokenRoutes(o: ResolvedOptions): Route[] {
       method: "POST",
       path: "/tokens/refresh",
       summary: "Exchange a refresh token for a new access token",
+      responses: {
+        200: okAnswer(
+          "A new access token, and a new refresh token when they rotate.",
+          z.object({ access_token: z.string(), refresh_token: z.string().optional() }),
+        ),
+        400: Answers.error,
+      },
       clients: [Client.APP],
       input: RefreshTokenInput,
       async handler(ctx, input: RefreshTokenInput) {
@@ -39,6 +47,12 @@ function tokenRoutes(o: ResolvedOptions): Route[] {
         method: "GET",
         path: "/tokens/jwks",
         summary: "The public keys that verify access tokens (JWKS, inside the envelope)",
+        responses: {
+          200: okAnswer(
+            "The JSON Web Key Set (empty for HS256).",
+            z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
+          ),
+        },
         clients: [Client.APP],
         async handler(ctx) {
           const jwks = ctx.rt.tokens.jwks ? await ctx.rt.tokens.jwks() : { keys: [] };

@@ -5,6 +5,7 @@ import { logout } from "../base/login.js";
 import { authenticated, type Route, route } from "../base/route.js";
 import type { MessageId, MessageValues } from "../core/errors.js";
 import { ok, type Result } from "../core/responses.js";
+import { Answers } from "../core/wire-schemas.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { usersessionsOptions } from "./options.js";
 
@@ -104,6 +105,7 @@ function usersessionsRoutes(o: ResolvedOptions): Route[] {
       method: "GET",
       path: "/auth/sessions",
       summary: "List the user's sessions",
+      responses: { 200: Answers.sessions },
       gate: authenticated,
       handler: async (ctx: AuthenticatedContext) => ok(await listSessions(ctx, ctx.user.id)),
     }),
@@ -111,6 +113,11 @@ function usersessionsRoutes(o: ResolvedOptions): Route[] {
       method: "DELETE",
       path: "/auth/sessions",
       summary: "End some of the user's sessions (ending the current one logs out)",
+      responses: {
+        200: Answers.sessions,
+        400: Answers.error,
+        401: Answers.authentication,
+      },
       gate: authenticated,
       input: EndSessionsInput,
       async handler(ctx: AuthenticatedContext, input: EndSessionsInput): Promise<Result> {

@@ -12,9 +12,9 @@ function cookieOf(browser: TestClient): string {
 /** Counts the session reads getSession makes (the prepared session queries). */
 function countReads(server: TestServer): () => number {
   const store = server.latchkey.runtime.store;
-  const read = store.preparedRows.bind(store);
+  const read = store.preparedRow.bind(store);
   let reads = 0;
-  store.preparedRows = (name, query) => {
+  store.preparedRow = (name, query) => {
     reads += 1;
     return read(name, query);
   };

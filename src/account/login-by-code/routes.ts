@@ -8,6 +8,7 @@ import { Flow } from "../../core/enums.js";
 import type { ApiError } from "../../core/errors.js";
 import { field } from "../../core/input.js";
 import { badRequest, conflict, ok, type Result, tooManyRequests } from "../../core/responses.js";
+import { Answers } from "../../core/wire-schemas.js";
 import type { ResolvedOptions } from "../../options/schema.js";
 import { SessionKey } from "../../sessions/keys.js";
 import type { PendingLogin } from "../../sessions/session.js";
@@ -174,6 +175,12 @@ export function loginByCodeRoutes(o: ResolvedOptions): Route[] {
     method: "POST",
     path: "/auth/code/confirm",
     summary: "Confirm a login code",
+    responses: {
+      200: Answers.authenticated,
+      400: Answers.error,
+      401: Answers.authentication,
+      409: Answers.conflict,
+    },
     gate: codeStage,
     rateLimit: "confirm_code",
     input: ConfirmLoginCodeInput,
@@ -191,6 +198,11 @@ export function loginByCodeRoutes(o: ResolvedOptions): Route[] {
       method: "POST",
       path: "/auth/code/request",
       summary: "Request a login code",
+      responses: {
+        400: Answers.error,
+        401: Answers.authentication,
+        409: Answers.conflict,
+      },
       input: requestLoginCodeInput(o),
       handler: requestLoginCode,
     }),
@@ -199,6 +211,11 @@ export function loginByCodeRoutes(o: ResolvedOptions): Route[] {
       method: "POST",
       path: "/auth/code/resend",
       summary: "Resend a login code",
+      responses: {
+        200: Answers.statusOK,
+        409: Answers.conflict,
+        429: Answers.tooManyRequests,
+      },
       gate: codeStage,
       handler: resendLoginCode,
     }),

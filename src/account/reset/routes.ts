@@ -5,6 +5,14 @@ import { authTime, beginLogin } from "../../base/login.js";
 import { type Gate, type Route, route } from "../../base/route.js";
 import { field } from "../../core/input.js";
 import { badRequest, conflict, ok, type Result, tooManyRequests } from "../../core/responses.js";
+import {
+  Answers,
+  AuthenticatedResponse,
+  answer,
+  okAnswer,
+  StatusOKResponse,
+  User,
+} from "../../core/wire-schemas.js";
 import { toWireUser, type UserRecord } from "../../store/users.js";
 import { forgetLoginFailures } from "../flows/login-attempts.js";
 import { findActiveAccountByEmail, mailUnknownAccount, preventsEnumeration } from "../lookup.js";
@@ -184,6 +192,15 @@ export function passwordResetRoutes(): Route[] {
       method: "POST",
       path: "/auth/password/request",
       summary: "Request a password reset",
+      responses: {
+        200: answer(
+          "Requested (link mode; the same answer whether or not the address has an account). In code mode a logged-in caller gets its authentication state.",
+          z.union([StatusOKResponse, AuthenticatedResponse]),
+        ),
+        400: Answers.error,
+        401: Answers.authentication,
+        429: Answers.tooManyRequests,
+      },
       input: RequestPasswordInput,
       handler: requestPassword,
     }),
@@ -191,6 +208,11 @@ export function passwordResetRoutes(): Route[] {
       method: "GET",
       path: "/auth/password/reset",
       summary: "Get password reset information",
+      responses: {
+        200: okAnswer("The key is valid: the user whose password it resets.", z.object({ user: User })),
+        400: Answers.error,
+        409: Answers.conflict,
+      },
       gate: resetInProgress,
       rateLimit: "confirm_code",
       input: ResetPasswordKeyInput,
@@ -202,6 +224,12 @@ export function passwordResetRoutes(): Route[] {
       method: "POST",
       path: "/auth/password/reset",
       summary: "Reset the password",
+      responses: {
+        200: Answers.authenticated,
+        400: Answers.error,
+        401: Answers.authentication,
+        409: Answers.conflict,
+      },
       gate: resetInProgress,
       rateLimit: "reset_password_from_key",
       input: ResetPasswordInput,

@@ -15,4 +15,9 @@ export {
   type RateLimitCatalog,
   type RateRule,
 } from "./spec.js";
-export { DEFAULT_POSTGRES_TABLE, DEFAULT_REDIS_KEY_PREFIX, type RateLimitStore } from "./stores.js";
+export {
+  DEFAULT_POSTGRES_TABLE,
+  DEFAULT_REDIS_KEY_PREFIX,
+  type RateLimitStore,
+  serveClusterRateLimits,
+} from "./stores.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import {
   DEFAULT_RATE_LIMITS,
   parseRateSpec,
@@ -126,7 +126,7 @@ export class RateLimiter {
           await this.bounded(limiter.consume(key));
           return true;
         } catch (err) {
-          if (err instanceof RateLimiterRes) return false;
+          if (isRefusal(err)) return false;
           this.reportError(err);
           return true;
         }
@@ -274,6 +274,19 @@ function readable(value: string): string {
 
 function sha256(value: string): string {
   return createHash("sha256").update(value, "utf8").digest("hex");
+}
+
+/**
+ * Whether a rejected consume() is the limit being reached: rate-limiter-flexible rejects with its
+ * RateLimiterRes then (not an Error), and with the store's Error when the store failed.
+ */
+function isRefusal(err: unknown): boolean {
+  return (
+    typeof err === "object" &&
+    err !== null &&
+    !(err instanceof Error) &&
+    typeof (err as { msBeforeNext?: unknown }).msBeforeNext === "number"
+  );
 }
 
 function throttle(report: (err: unknown) => void, intervalMs: number): (err: unknown) => void {

@@ -3,16 +3,22 @@
  * (PostgreSQL, Redis) so that a limit holds across all of them.
  */
 
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRedis,
-} from "rate-limiter-flexible";
+import type { RateLimiterAbstract, RateLimiterPostgres } from "rate-limiter-flexible";
 import { importOptional } from "../../core/peer.js";
+
+/**
+ * rate-limiter-flexible, loaded when a store opens (while Latchkey starts): its index loads every
+ * store it supports, which `latchkey check` and servers without rate limits need not pay for.
+ */
+const flexible = () => import("rate-limiter-flexible");
 
 export type RateLimitStore =
   | { kind: "memory" }
+  /**
+   * Memory counters kept by the node:cluster primary for all its workers (`latchkey serve
+   * --workers`): the primary must run serveClusterRateLimits(), or every call times out and fails open.
+   */
+  | { kind: "cluster" }
   | {
       kind: "postgres";
       /**
@@ -36,6 +42,8 @@ export type RateLimitStore =
 export interface PostgresQueryable {
   query(text: string): Promise<unknown>;
 }
+
+type Flexible = Awaited<ReturnType<typeof flexible>>;
 
 export const DEFAULT_POSTGRES_TABLE = "latchkey_rate_limit";
 export const DEFAULT_REDIS_KEY_PREFIX = "latchkey:rl";
@@ -62,7 +70,9 @@ export async function openCounterStore(
 ): Promise<CounterStore> {
   switch (store.kind) {
     case "memory":
-      return openMemory();
+      return openMemory(await flexible());
+    case "cluster":
+      return openCluster(await flexible(), options.commandTimeoutMs);
     case "postgres":
       return openPostgres(store.pool, store.tableName ?? DEFAULT_POSTGRES_TABLE);
     case "redis":
@@ -72,7 +82,7 @@ export async function openCounterStore(
   }
 }
 
-function openMemory(): CounterStore {
+function openMemory({ RateLimiterMemory }: Flexible): CounterStore {
   return {
     remote: false,
     counter: (name, points, duration) => new RateLimiterMemory({ keyPrefix: name, points, duration }),
@@ -81,12 +91,34 @@ function openMemory(): CounterStore {
   };
 }
 
+function openCluster({ RateLimiterCluster }: Flexible, timeoutMs: number): CounterStore {
+  return {
+    // Each call is a round trip to the primary process, bounded like a network store's.
+    remote: true,
+    counter: (name, points, duration) =>
+      new RateLimiterCluster({ keyPrefix: name, points, duration, timeoutMs }),
+    ping: async () => {},
+    close: async () => {},
+  };
+}
+
+/**
+ * Keeps the counters of every worker's cluster store (see RateLimitStore), in this process: run
+ * it in the node:cluster primary before forking. The counters are memory ones, each key dropped
+ * when its window ends.
+ */
+export async function serveClusterRateLimits(): Promise<void> {
+  const { RateLimiterClusterMaster } = await flexible();
+  new RateLimiterClusterMaster();
+}
+
 // rate-limiter-flexible pastes the table name into SQL between double quotes without escaping it.
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const CLEANUP_INTERVAL_MS = 5 * 60_000;
 const CLEANUP_AGE_MS = 60 * 60_000;
 
 async function openPostgres(pool: PostgresQueryable, tableName: string): Promise<CounterStore> {
+  const { RateLimiterPostgres } = await flexible();
   if (!SQL_IDENTIFIER.test(tableName)) {
     throw new Error(
       `Invalid rate limit table name ${JSON.stringify(tableName)}: use letters, digits and _ (at most 63)`,
@@ -142,6 +174,7 @@ async function openRedis(
   store: Extract<RateLimitStore, { kind: "redis" }>,
   options: StoreOpenOptions,
 ): Promise<CounterStore> {
+  const { RateLimiterRedis } = await flexible();
   const keyPrefix = store.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
   const connectTimeoutMs = store.connectTimeoutMs ?? 5000;
   const { Redis } = await importOptional("ioredis", () => import("ioredis"));

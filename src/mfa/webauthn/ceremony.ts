@@ -1,11 +1,9 @@
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
@@ -36,6 +34,12 @@ interface CeremonyState {
   passwordless: boolean;
   issuedAt: number;
 }
+
+/**
+ * @simplewebauthn/server, loaded by the first ceremony: it takes most of a second to load, which
+ * every start (and `latchkey check`) would otherwise pay whether passkeys are used or not.
+ */
+const webauthnServer = () => import("@simplewebauthn/server");
 
 /** How long a browser may take over a ceremony; the challenge expires with it. */
 const CEREMONY_TIMEOUT_MS = 300_000;
@@ -109,6 +113,7 @@ export async function creationOptions(
   const rp = relyingParty(ctx);
   const existing = await listWebAuthn(ctx.rt.authenticators, user.id);
   const requirement = passwordless ? "required" : "discouraged";
+  const { generateRegistrationOptions } = await webauthnServer();
   const publicKey = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -137,6 +142,7 @@ export async function requestOptions(
 ): Promise<RequestOptions> {
   const rp = relyingParty(ctx);
   const existing = userId === null ? [] : await listWebAuthn(ctx.rt.authenticators, userId);
+  const { generateAuthenticationOptions } = await webauthnServer();
   const publicKey = await generateAuthenticationOptions({
     rpID: rp.id,
     allowCredentials: existing.map((a) => ({
@@ -193,6 +199,7 @@ export async function verifyRegistration(
   if (!origins) return null;
   let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>["registrationInfo"];
   try {
+    const { verifyRegistrationResponse } = await webauthnServer();
     const result = await verifyRegistrationResponse({
       response: credential as unknown as RegistrationResponseJSON,
       expectedChallenge: state.challenge,
@@ -268,6 +275,7 @@ export async function verifyAssertion(
   if (!origins) return incorrect;
   let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>["authenticationInfo"];
   try {
+    const { verifyAuthenticationResponse } = await webauthnServer();
     const result = await verifyAuthenticationResponse({
       response: credential as unknown as AuthenticationResponseJSON,
       expectedChallenge: state.challenge,

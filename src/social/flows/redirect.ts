@@ -1,7 +1,7 @@
 import type { Context } from "../../base/context.js";
 import { pendingLogin } from "../../base/pending.js";
 import type { PageRequest } from "../../base/route.js";
-import { randomToken, sha256 } from "../../core/crypto.js";
+import { randomToken, safeEqual, sha256 } from "../../core/crypto.js";
 import { type Answer, type Redirect, redirect } from "../../core/responses.js";
 import { SessionKey } from "../../sessions/keys.js";
 import { readRedirectForm } from "../inputs.js";
@@ -14,6 +14,7 @@ import { callProvider, logProviderFailure, socialStore } from "../runtime.js";
 import { isSafeUrl } from "../safe-url.js";
 import { type SocialLogin, socialLoginFrom } from "../sociallogin.js";
 import { completeSocialLogin, type Process } from "./complete.js";
+import type { SocialOutcome } from "./connect.js";
 import { pendingSignup } from "./signup.js";
 
 /**
@@ -45,7 +46,18 @@ interface FlowState extends ProviderData {
   nonce: string | null;
   /** What the provider form-posted besides the code (Apple's `user`, sent on a first login only). */
   posted?: Record<string, string>;
+  /** A redirect without a browser session (see startUnboundRedirect). */
+  unbound?: true;
+  /** The development provider, unbound: the hash of the code its login page handed out, and the account entered. */
+  dummyCode?: string;
+  dummyAccount?: ProviderData;
 }
+
+/**
+ * The binding hash of redirects without a browser session: no browser binding (256 random bits)
+ * hashes to it, so only the unbound flow's own callback can claim their states.
+ */
+const UNBOUND_BINDING = sha256("latchkey.social.unbound-redirect");
 
 /** allauth's `add_query_params`: the URL with the parameters set (a relative URL stays relative). */
 function addQueryParams(url: string, params: Readonly<Record<string, string>>): string {
@@ -230,6 +242,145 @@ export async function providerCallback(ctx: Context, page: PageRequest): Promise
   return finish(ctx, login, flow);
 }
 
+/** Why an unbound redirect could not start or complete. */
+export type UnboundFailure =
+  /** No such provider offers the redirect flow. */
+  | "unknown_provider"
+  /** The state is unknown, spent, expired, or another provider's. */
+  | "state_lost"
+  /** The provider could not be reached, or refused the code. */
+  | "provider_failed";
+
+/**
+ * The redirect flow for a client without a browser session (the compact API): the authorization
+ * request (state, PKCE verifier, nonce) is kept under the state's hash, bound to no session, and
+ * the provider sends the user back to `redirectUri`, a page of the client's, which hands the code
+ * and state to completeUnboundRedirect. The state (256 random bits, single use, expiring) is the
+ * only link to the client that started it; that client must check the state it gets back is the
+ * one it sent (login CSRF). With the development provider, its login page sends the user back the
+ * same way.
+ */
+export async function startUnboundRedirect(
+  ctx: Context,
+  providerId: string,
+  redirectUri: string,
+): Promise<{ url: string } | { failed: UnboundFailure }> {
+  const configured = findProvider(ctx.options, providerId);
+  const provider = configured && visibleApp(configured);
+  if (!provider?.spec.redirect) return { failed: "unknown_provider" };
+  const state = randomToken();
+  let location = `${new URL(ctx.request.url).origin}${DUMMY_LOGIN_PATH}?state=${state}`;
+  let secrets: { codeVerifier: string | null; nonce: string | null } = { codeVerifier: null, nonce: null };
+  if (provider.spec.usesApps) {
+    try {
+      ({ url: location, secrets } = await authorizationRequest(callProvider(ctx, provider), {
+        state,
+        redirectUri,
+      }));
+    } catch (err) {
+      logProviderFailure(ctx, provider.id, err, "provider redirect failed");
+      return { failed: "provider_failed" };
+    }
+  }
+  const flow: FlowState = {
+    provider: provider.id,
+    clientId: provider.app?.clientId ?? null,
+    process: "login",
+    next: redirectUri,
+    redirectUri,
+    unbound: true,
+    ...secrets,
+  };
+  await socialStore(ctx.rt).states.create(
+    sha256(state),
+    UNBOUND_BINDING,
+    flow,
+    ctx.now(),
+    ctx.options.socialaccount.stateTimeout * 1000,
+  );
+  return { url: location };
+}
+
+/**
+ * The callback of an unbound redirect: the state claimed (once, for the provider it went to), the
+ * code exchanged with the verifier and nonce kept, and the person logged in or signed up exactly
+ * as a token login does. `callback` holds `code`, `state` and, when the client forwards it, `iss`;
+ * without one, the issuer expected is assumed: the state already ties the answer to this provider.
+ */
+export async function completeUnboundRedirect(
+  ctx: Context,
+  providerId: string,
+  callback: URLSearchParams,
+): Promise<SocialOutcome | { failed: UnboundFailure }> {
+  const known = findProvider(ctx.options, providerId);
+  if (!known || !visibleApp(known)?.spec.redirect) return { failed: "unknown_provider" };
+  const state = callback.get("state") ?? "";
+  const flow = (await socialStore(ctx.rt).states.claim(
+    sha256(state),
+    UNBOUND_BINDING,
+    ctx.now(),
+  )) as FlowState | null;
+  if (!flow || flow.provider !== providerId) return { failed: "state_lost" };
+  const configured = findProvider(ctx.options, flow.provider);
+  const provider = configured && appByClientId(configured, flow.clientId ?? undefined);
+  if (!provider) return { failed: "state_lost" };
+  let login: SocialLogin;
+  if (!provider.spec.usesApps) {
+    const code = callback.get("code") ?? "";
+    if (!flow.dummyCode || !flow.dummyAccount || !safeEqual(flow.dummyCode, sha256(code))) {
+      return { failed: "provider_failed" };
+    }
+    login = socialLoginFrom(provider, flow.dummyAccount, null);
+  } else {
+    try {
+      const call = callProvider(ctx, provider);
+      const as = await call.metadata();
+      if (!callback.has("iss") && as.authorization_response_iss_parameter_supported) {
+        callback.set("iss", as.issuer);
+      }
+      const tokens = await exchangeCode(call, callback, {
+        state,
+        redirectUri: flow.redirectUri,
+        secrets: { codeVerifier: flow.codeVerifier, nonce: flow.nonce },
+      });
+      const data = await provider.spec.profile(call, tokens, {});
+      login = socialLoginFrom(provider, data, {
+        accessToken: tokens.access_token,
+        refreshToken: tokens.refresh_token ?? null,
+        expiresAt: tokens.expires_in !== undefined ? ctx.now() + tokens.expires_in * 1000 : null,
+      });
+    } catch (err) {
+      logProviderFailure(ctx, provider.id, err, "provider callback failed");
+      return { failed: "provider_failed" };
+    }
+  }
+  return completeSocialLogin(ctx, login, "login");
+}
+
+/**
+ * The development provider's login page, posted for an unbound flow: the account entered is kept
+ * with the state and the user sent to the client's page with a one-time code for it (or with
+ * `error=access_denied`), as a provider would.
+ */
+async function dummyLoginUnbound(
+  ctx: Context,
+  state: string,
+  flow: FlowState,
+  account: ProviderData | null,
+): Promise<Answer> {
+  if (!account) {
+    await socialStore(ctx.rt).states.claim(sha256(state), UNBOUND_BINDING, ctx.now());
+    return redirect(addQueryParams(flow.redirectUri, { error: "access_denied", state }));
+  }
+  const code = randomToken();
+  await socialStore(ctx.rt).states.attach(
+    sha256(state),
+    { ...flow, dummyCode: sha256(code), dummyAccount: account },
+    ctx.now(),
+  );
+  return redirect(addQueryParams(flow.redirectUri, { code, state }));
+}
+
 function formValues(form: Readonly<Record<string, string>>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const name of ["id", "email", "email_verified", "username", "first_name", "last_name"]) {
@@ -259,6 +410,8 @@ export async function dummyLogin(ctx: Context, page: PageRequest): Promise<Answe
       "Enter a whole number as the account ID, and a valid email address or none.",
     );
   }
+  const unbound = (await socialStore(ctx.rt).states.find(sha256(state), ctx.now())) as FlowState | null;
+  if (unbound?.unbound) return dummyLoginUnbound(ctx, state, unbound, account);
   const flow = await claimFlow(ctx, state);
   if (!flow) return stateLost(ctx);
   if (cancelled) return errorRedirect(flow.next, "cancelled", flow.process);

@@ -5,6 +5,7 @@ import { readTokenRequest } from "../inputs.js";
 import { callProvider, logProviderFailure } from "../runtime.js";
 import { type SocialLogin, socialLoginFrom } from "../sociallogin.js";
 import { completeSocialLogin } from "./complete.js";
+import type { SocialOutcome } from "./connect.js";
 
 /**
  * POST /auth/provider/token (allauth ProviderTokenView): a token the client got from the provider
@@ -27,7 +28,11 @@ export async function providerToken(ctx: Context, body: Record<string, unknown>)
     logProviderFailure(ctx, provider.id, err, "provider token refused");
     return ctx.invalid("invalid_token", "token");
   }
-  const outcome = await completeSocialLogin(ctx, login, process);
+  return outcomeResult(ctx, await completeSocialLogin(ctx, login, process));
+}
+
+/** The answer to a provider login that was not completed by a redirect (allauth's token view answers). */
+export function outcomeResult(ctx: Context, outcome: SocialOutcome): Result {
   if ("result" in outcome) return outcome.result;
   switch (outcome.refused) {
     case "signup_closed":

@@ -32,13 +32,13 @@ export function openPostgres(url: string, poolSize: number, tablePrefix: string)
     async connect() {
       await connect();
     },
-    async preparedRows<Row>(name: string, query: { sql: string; parameters: readonly unknown[] }) {
+    async preparedRow<Row>(name: string, query: { sql: string; parameters: readonly unknown[] }) {
       const result = await (pool ?? (await connect())).query({
         name: `${tablePrefix}${name}`.slice(0, 63),
         text: query.sql,
         values: query.parameters as unknown[],
       });
-      return result.rows as Row[];
+      return result.rows[0] as Row | undefined;
     },
     async close() {
       if (pool && !pool.ended) await pool.end();

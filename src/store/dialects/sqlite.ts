@@ -27,13 +27,13 @@ export function openSqlite(url: string): StoreDialect {
     async connect() {
       open();
     },
-    async preparedRows<Row>(_name: string, query: { sql: string; parameters: readonly unknown[] }) {
+    async preparedRow<Row>(_name: string, query: { sql: string; parameters: readonly unknown[] }) {
       let statement = statements.get(query.sql);
       if (!statement) {
         statement = open().prepare(query.sql);
         statements.set(query.sql, statement);
       }
-      return statement.all(...(query.parameters as unknown[])) as Row[];
+      return statement.get(...(query.parameters as unknown[])) as Row | undefined;
     },
     async close() {
       if (sqlite?.open) sqlite.close();

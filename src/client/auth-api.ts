@@ -1,0 +1,308 @@
+import type { ProviderInfo, User } from "../core/wire.js";
+import { defaultStorage, type TokenStorage } from "./storage.js";
+
+/**
+ * `AuthAPI`: the compact Bearer-token API (`/auth/login/`, `/auth/user/`, …) from a browser, a
+ * React Native app or Node, through `fetch`. It keeps the access token (storage key `auth_token`)
+ * and the refresh token (`auth_refresh_token`), sends `Authorization: Bearer` on every call, and
+ * when the server refuses the access token (401 `invalid_token`) refreshes once and retries.
+ */
+
+/** The storage key of the access token. */
+const TOKEN_KEY = "auth_token";
+/** The storage key of the refresh token. */
+const REFRESH_TOKEN_KEY = "auth_refresh_token";
+
+/** An entry of `errors[]`. */
+export interface AuthErrorDetail {
+  message: string;
+  code: string;
+  param?: string;
+}
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: "Bearer";
+  /** Seconds the access token lives. */
+  expires_in: number;
+}
+
+/** A completed login: the tokens (already stored) and the user. */
+export interface LoggedIn extends Tokens {
+  user: User;
+}
+
+/** A login that needs one more step before it is complete. */
+export type PendingStep =
+  /** Send a code of one of `types` to `mfaAuthenticate` (the `mfa_token` is remembered). */
+  | { flow: "mfa_authenticate"; types: ("recovery_codes" | "totp" | "webauthn")[]; mfa_token: string }
+  /** The address must be verified first (`verifyEmail` with the mailed key). */
+  | { flow: "verify_email" }
+  /** The provider's account needs a local account: `providerSignup` with the missing fields (the `signup_token` is remembered). */
+  | { flow: "provider_signup"; provider: ProviderInfo; signup_token: string };
+
+export type LoginResult = LoggedIn | PendingStep;
+
+/** A signup: logged in, or waiting for a step (the address to be verified); and whether a verification mail went out. */
+export type SignupResult = LoginResult & { verification_sent: boolean };
+
+export interface TotpSetup {
+  /** The base32 secret, to send back with the first code to `confirmTotp`. */
+  secret: string;
+  /** The QR code of `totp_url`, for an authenticator app to scan. */
+  qr_code: string;
+  totp_url: string;
+}
+
+export interface TotpConfirmed {
+  recovery_codes: string[];
+}
+
+/** A refusal: the HTTP status, the server's `errors`, and the step the server asks for, if any. */
+export class AuthError extends Error {
+  readonly status: number;
+  readonly errors: AuthErrorDetail[];
+  /** The first error's code (e.g. `invalid_token`, `incorrect_code`). */
+  readonly code: string | undefined;
+  /** `reauthenticate`: the call needs a recent login; `reauthenticate(password)`, then call again. */
+  readonly flow: string | undefined;
+
+  constructor(status: number, body: { errors?: AuthErrorDetail[]; flow?: string }) {
+    const errors = Array.isArray(body.errors) ? body.errors : [];
+    super(errors[0]?.message ?? body.flow ?? `HTTP ${status}`);
+    this.name = "AuthError";
+    this.status = status;
+    this.errors = errors;
+    this.code = errors[0]?.code;
+    this.flow = body.flow;
+  }
+}
+
+export interface AuthAPIOptions {
+  /** Where the tokens are kept (default `localStorage` when present, else memory). */
+  storage?: TokenStorage;
+  /** The `fetch` to call (default the global one). */
+  fetch?: typeof fetch;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are checked where they are used
+type Json = any;
+
+/**
+ * The compact API's answer as the methods return it. Every answer passes here, so this is where
+ * a change of the success envelope is made.
+ */
+function decode(body: Json): Json {
+  return body;
+}
+
+export class AuthAPI {
+  readonly baseURL: string;
+  readonly #storage: TokenStorage;
+  readonly #fetch: typeof fetch;
+  /** The token of the step the last login waits for (`mfa_token`, `signup_token`). */
+  #stepToken: string | undefined;
+  /** The refresh under way: concurrent 401s share it, so a rotating refresh token is spent once. */
+  #refreshing: Promise<boolean> | undefined;
+
+  constructor(baseURL = "/auth", options: AuthAPIOptions = {}) {
+    this.baseURL = baseURL.replace(/\/+$/, "");
+    this.#storage = options.storage ?? defaultStorage();
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** The stored access token, for calls to your own API. */
+  async getToken(): Promise<string | null> {
+    return (await this.#storage.get(TOKEN_KEY)) ?? null;
+  }
+
+  signup(email: string, password: string, username?: string): Promise<SignupResult> {
+    const body = { email, password, ...(username === undefined ? {} : { username }) };
+    return this.#call("POST", "signup", body, true);
+  }
+
+  /**
+   * Verifies an address with the mailed key: logged in (the tokens stored) or a further step when
+   * the verification was part of a login, else `{}` (verified; log in).
+   */
+  verifyEmail(key: string): Promise<LoginResult | Record<string, never>> {
+    return this.#call("POST", "email/verify", { key }, true);
+  }
+
+  /** Logs in with an email address, or with a username (an identifier without `@`). */
+  login(identifier: string, password: string): Promise<LoginResult> {
+    const field = identifier.includes("@") ? "email" : "username";
+    return this.#call("POST", "login", { [field]: identifier, password }, true);
+  }
+
+  /** The second factor of a login that answered `mfa_authenticate` (a TOTP or recovery code). */
+  mfaAuthenticate(code: string, mfaToken = this.#stepToken): Promise<LoginResult> {
+    return this.#call("POST", "mfa/authenticate", { token: mfaToken, code }, true);
+  }
+
+  /** The logged-in user, or null when there is none (no token, or the server refuses it). */
+  async getUser(): Promise<User | null> {
+    if (!(await this.getToken())) return null;
+    try {
+      return await this.#call<User>("GET", "user");
+    } catch (error) {
+      if (error instanceof AuthError && error.status === 401) return null;
+      throw error;
+    }
+  }
+
+  /** Ends the session on the server and forgets the tokens (also when the server has already ended it). */
+  async logout(): Promise<void> {
+    try {
+      await this.#call("POST", "logout");
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+    } finally {
+      await this.#forget();
+    }
+  }
+
+  /**
+   * Exchanges the refresh token for a new pair; false (and the tokens forgotten) when the server
+   * refuses it, an AuthError when the server fails otherwise. Calls that get 401 `invalid_token`
+   * do this themselves.
+   */
+  refresh(): Promise<boolean> {
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  /** Starts TOTP setup: show `qr_code`, then `confirmTotp(secret, code)`. */
+  addTotp(): Promise<TotpSetup> {
+    return this.#call("POST", "mfa/totp/add");
+  }
+
+  confirmTotp(secret: string, code: string): Promise<TotpConfirmed> {
+    return this.#call("POST", "mfa/totp/confirm", { secret, code });
+  }
+
+  /** Confirms the password for calls that need a recent login (their AuthError has `flow: "reauthenticate"`). */
+  async reauthenticate(password: string): Promise<void> {
+    await this.#call("POST", "reauthenticate", { password });
+  }
+
+  async requestPasswordReset(email: string): Promise<void> {
+    await this.#call("POST", "password/reset", { email });
+  }
+
+  async confirmPasswordReset(key: string, password: string): Promise<void> {
+    await this.#call("POST", "password/reset/confirm", { key, password });
+  }
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.#call("POST", "password/change", {
+      current_password: currentPassword,
+      new_password: newPassword,
+    });
+  }
+
+  /** The social providers the server offers. */
+  async providers(): Promise<ProviderInfo[]> {
+    return (await this.#call<{ providers: ProviderInfo[] }>("GET", "providers")).providers;
+  }
+
+  /**
+   * The provider's authorization URL to send the user to; the provider comes back to the server's
+   * `compactApi.providerCallbackUrl`, a page of yours that hands what it got to `providerCallback`.
+   */
+  async providerRedirect(provider: string): Promise<string> {
+    const path = `providers/${encodeURIComponent(provider)}/redirect`;
+    return (await this.#call<{ redirect_url: string }>("POST", path, {})).redirect_url;
+  }
+
+  /**
+   * Completes a provider login with what the provider sent back to your callback page (`code`,
+   * `state`, and `iss` when there is one): `Object.fromEntries(new URLSearchParams(location.search))`.
+   */
+  providerCallback(
+    provider: string,
+    callback: { code: string; state: string; iss?: string },
+  ): Promise<LoginResult> {
+    return this.#call("POST", `providers/${encodeURIComponent(provider)}/callback`, callback, true);
+  }
+
+  /** Logs in with a token the provider gave the app (e.g. a native Google or Apple sign-in). */
+  providerToken(
+    provider: string,
+    token: { access_token: string } | { id_token: string },
+  ): Promise<LoginResult> {
+    return this.#call("POST", `providers/${encodeURIComponent(provider)}/token`, token, true);
+  }
+
+  /** Completes the signup of a provider login that answered `provider_signup` (e.g. `{ username }`). */
+  providerSignup(fields: Record<string, string>, signupToken = this.#stepToken): Promise<LoginResult> {
+    return this.#call("POST", "providers/signup", { ...fields, token: signupToken }, true);
+  }
+
+  /**
+   * One call: the stored access token as Bearer; a 401 `invalid_token` refreshes once and
+   * retries; a body naming a `flow` is the result where `flows` allows it (a login's next step),
+   * else an AuthError; tokens in an answer are stored.
+   */
+  async #call<T>(method: string, path: string, body?: unknown, flows = false, retried = false): Promise<T> {
+    const token = await this.getToken();
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await this.#fetch(`${this.baseURL}/${path}/`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const answer: Json = await response.json().catch(() => ({}));
+    const refused =
+      response.status === 401 &&
+      ((response.headers.get("www-authenticate") ?? "").includes("invalid_token") ||
+        answer.errors?.some((e: AuthErrorDetail) => e.code === "invalid_token"));
+    // A token another call has already replaced is retried as it is; else refresh first.
+    if (refused && token && !retried && ((await this.getToken()) !== token || (await this.refresh()))) {
+      return this.#call(method, path, body, flows, true);
+    }
+    if (!response.ok && !(flows && typeof answer.flow === "string"))
+      throw new AuthError(response.status, answer);
+    const result = decode(answer);
+    await this.#keep(result);
+    return result;
+  }
+
+  async #keep(result: Json): Promise<void> {
+    if (typeof result?.access_token === "string") await this.#storage.set(TOKEN_KEY, result.access_token);
+    if (typeof result?.refresh_token === "string") {
+      await this.#storage.set(REFRESH_TOKEN_KEY, result.refresh_token);
+    }
+    if (typeof result?.flow === "string") this.#stepToken = result.mfa_token ?? result.signup_token;
+  }
+
+  async #refresh(): Promise<boolean> {
+    const refreshToken = await this.#storage.get(REFRESH_TOKEN_KEY);
+    if (!refreshToken) return false;
+    const response = await this.#fetch(`${this.baseURL}/token/refresh/`, {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    });
+    const answer: Json = await response.json().catch(() => ({}));
+    if (response.ok) {
+      await this.#keep(decode(answer));
+      return true;
+    }
+    // Only the server's refusal of the token ends the login; an outage is not a logout.
+    if (response.status !== 400 && response.status !== 401) throw new AuthError(response.status, answer);
+    await this.#forget();
+    return false;
+  }
+
+  async #forget(): Promise<void> {
+    this.#stepToken = undefined;
+    await this.#storage.remove(TOKEN_KEY);
+    await this.#storage.remove(REFRESH_TOKEN_KEY);
+  }
+}

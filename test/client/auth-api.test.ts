@@ -1,0 +1,205 @@
+import { describe, expect, it } from "vitest";
+import { AuthAPI, AuthError, memoryStorage, type TokenStorage } from "../../src/client/index.js";
+import { useLatchkey } from "../helpers/latchkey.js";
+import { dialects } from "../helpers/stores.js";
+import { currentCode, nextStep, verifyAllEmails } from "../helpers/totp.js";
+import { freshUser, PASSWORD, recordingFetch, useHttp, verificationKey } from "./support.js";
+
+/**
+ * AuthAPI through Node's fetch against the compact API of a real HTTP server: the tokens it keeps,
+ * the refresh on 401 `invalid_token`, the pending steps as values and the refusals as AuthError.
+ */
+
+describe.each(dialects)("AuthAPI (%s)", (dialect) => {
+  const server = useLatchkey(dialect, {
+    account: { loginMethods: ["email", "username"] },
+    socialaccount: { providers: { dummy: {} }, autoSignup: false },
+  });
+  const http = useHttp(server);
+
+  function authApi(storage: TokenStorage = memoryStorage()) {
+    const recorder = recordingFetch();
+    const auth = new AuthAPI(`${http.origin}/auth/`, { storage, fetch: recorder.fetch });
+    return { auth, storage, requests: recorder.requests };
+  }
+
+  async function signedUp() {
+    const api = authApi();
+    const user = freshUser("api");
+    const signup = await api.auth.signup(user.email, PASSWORD, user.username);
+    expect(signup).toMatchObject({ user: { email: user.email }, verification_sent: true });
+    return { ...api, user };
+  }
+
+  it("signs up, logs in by email or username, keeps the tokens under auth_token, logs out", async () => {
+    const { auth, storage, user } = await signedUp();
+    expect(auth.baseURL).toBe(`${http.origin}/auth`);
+    const signupToken = await storage.get("auth_token");
+    expect(signupToken).toEqual(expect.any(String));
+    expect(await auth.getUser()).toMatchObject({ username: user.username, email: user.email });
+
+    await auth.logout();
+    expect(await storage.get("auth_token")).toBeUndefined();
+    expect(await storage.get("auth_refresh_token")).toBeUndefined();
+    expect(await auth.getUser()).toBeNull();
+
+    const byEmail = await auth.login(user.email, PASSWORD);
+    expect(byEmail).toMatchObject({
+      token_type: "Bearer",
+      expires_in: 3600,
+      user: { username: user.username },
+    });
+    if (!("access_token" in byEmail)) throw new Error("not logged in");
+    expect(await auth.getToken()).toBe(byEmail.access_token);
+    expect(await storage.get("auth_refresh_token")).toBe(byEmail.refresh_token);
+    const byUsername = await authApi().auth.login(user.username, PASSWORD);
+    expect(byUsername).toMatchObject({ user: { email: user.email } });
+  });
+
+  it("refuses with AuthError: status, errors and the first code", async () => {
+    const { auth } = authApi();
+    const error = await auth.login("nobody@example.org", "not-the-password").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({ status: 400, code: "email_password_mismatch" });
+    expect((error as AuthError).errors).toHaveLength(1);
+    expect(await auth.getToken()).toBeNull();
+  });
+
+  it("refreshes once on 401 invalid_token and repeats the call", async () => {
+    const { auth, requests, storage } = await signedUp();
+    const access = await auth.getToken();
+    const refresh = await storage.get("auth_refresh_token");
+    server.advance(3_601_000);
+    requests.length = 0;
+    expect(await auth.getUser()).not.toBeNull();
+    expect(requests).toEqual(["GET /auth/user/", "POST /auth/token/refresh/", "GET /auth/user/"]);
+    expect(await auth.getToken()).not.toBe(access);
+    expect(await storage.get("auth_refresh_token")).not.toBe(refresh);
+  });
+
+  it("concurrent refreshes share one request (a refresh token is spent once)", async () => {
+    const { auth, requests } = await signedUp();
+    requests.length = 0;
+    expect(await Promise.all([auth.refresh(), auth.refresh()])).toEqual([true, true]);
+    expect(requests).toEqual(["POST /auth/token/refresh/"]);
+    server.advance(3_601_000);
+    const users = await Promise.all([auth.getUser(), auth.getUser()]);
+    expect(users.map((u) => u?.id)).toEqual([users[0]!.id, users[0]!.id]);
+  });
+
+  it("forgets the tokens when the refresh is refused: getUser is null", async () => {
+    const { auth, storage } = await signedUp();
+    // Another holder of the refresh token spends it first; the server then refuses ours.
+    const copy = memoryStorage();
+    await copy.set("auth_refresh_token", (await storage.get("auth_refresh_token"))!);
+    expect(await authApi(copy).auth.refresh()).toBe(true);
+    server.advance(3_601_000);
+    expect(await auth.getUser()).toBeNull();
+    expect(await auth.getToken()).toBeNull();
+    expect(await storage.get("auth_refresh_token")).toBeUndefined();
+  });
+
+  it("an outage during the refresh is not a logout: AuthError, the tokens kept", async () => {
+    const { storage } = await signedUp();
+    const access = await storage.get("auth_token");
+    const down: typeof fetch = async (input, init) =>
+      String(input).endsWith("/token/refresh/")
+        ? new Response(JSON.stringify({ status: 503 }), { status: 503 })
+        : fetch(input, init);
+    const auth = new AuthAPI(`${http.origin}/auth`, { storage, fetch: down });
+    server.advance(3_601_000);
+    await expect(auth.getUser()).rejects.toMatchObject({ name: "AuthError", status: 503 });
+    expect(await auth.getToken()).toBe(access);
+    expect(await storage.get("auth_refresh_token")).toEqual(expect.any(String));
+  });
+
+  it("asks for a recent login with flow reauthenticate; adds TOTP; logs in with it", async () => {
+    const { auth, user } = await signedUp();
+    await verifyAllEmails(server, user.email);
+    const setup = await auth.addTotp();
+    expect(setup.qr_code).toMatch(/^data:image\/svg\+xml;base64,/);
+    // A fresh signup has not authenticated recently enough to activate an authenticator.
+    const stale = await auth
+      .confirmTotp(setup.secret, currentCode(server, setup.secret))
+      .catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(AuthError);
+    expect(stale).toMatchObject({ status: 401, flow: "reauthenticate" });
+    await auth.reauthenticate(PASSWORD);
+    const code = currentCode(server, setup.secret);
+    const wrong = await auth
+      .confirmTotp(setup.secret, code === "000000" ? "111111" : "000000")
+      .catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ status: 400, code: "incorrect_code" });
+    const confirmed = await auth.confirmTotp(setup.secret, code);
+    expect(confirmed.recovery_codes.length).toBeGreaterThan(0);
+    await auth.logout();
+    nextStep(server);
+
+    const pending = await auth.login(user.email, PASSWORD);
+    expect(pending).toEqual({
+      flow: "mfa_authenticate",
+      types: ["recovery_codes", "totp"],
+      mfa_token: expect.any(String),
+    });
+    expect(await auth.getToken()).toBeNull();
+    // The mfa_token of the login is remembered.
+    const done = await auth.mfaAuthenticate(currentCode(server, setup.secret));
+    expect(done).toMatchObject({ token_type: "Bearer", user: { email: user.email } });
+    expect(await auth.getUser()).toMatchObject({ email: user.email });
+  });
+
+  it("changes the password; requests a password reset", async () => {
+    const { auth, user } = await signedUp();
+    await auth.changePassword(PASSWORD, "Another-Correct-Horse-7");
+    await auth.logout();
+    await expect(auth.login(user.email, PASSWORD)).rejects.toMatchObject({ status: 400 });
+    expect(await auth.login(user.email, "Another-Correct-Horse-7")).toMatchObject({
+      user: { email: user.email },
+    });
+    await auth.requestPasswordReset(user.email);
+    expect(server.lastMail(user.email).text).toMatch(/password/i);
+  });
+
+  it("lists the providers; logs in with a provider's token, signing up with the missing username", async () => {
+    const { auth } = authApi();
+    expect(await auth.providers()).toEqual([expect.objectContaining({ id: "dummy", name: "Dummy" })]);
+    const redirect = new URL(await auth.providerRedirect("dummy"));
+    expect(redirect.pathname).toBe("/accounts/dummy/login/");
+    const { username, email } = freshUser("token");
+    const started = await auth.providerToken("dummy", {
+      id_token: JSON.stringify({ id: Date.now(), email, email_verified: true }),
+    });
+    expect(started).toMatchObject({
+      flow: "provider_signup",
+      provider: { id: "dummy" },
+      signup_token: expect.any(String),
+    });
+    // The signup_token of the answer is remembered.
+    const done = await auth.providerSignup({ username });
+    expect(done).toMatchObject({ token_type: "Bearer", user: { username, email } });
+    expect(await auth.getUser()).toMatchObject({ username });
+  });
+});
+
+describe.each(dialects)("AuthAPI with mandatory email verification (%s)", (dialect) => {
+  const server = useLatchkey(dialect, {
+    account: {
+      emailVerification: "mandatory",
+      loginOnEmailConfirmation: true,
+      signupFields: ["email*", "password1*"],
+      loginMethods: ["email"],
+    },
+  });
+  const http = useHttp(server);
+
+  it("a login waits for verify_email; the mailed key verifies the address", async () => {
+    const auth = new AuthAPI(`${http.origin}/auth`, { storage: memoryStorage() });
+    const { email } = freshUser("verify");
+    expect(await auth.signup(email, PASSWORD)).toEqual({ flow: "verify_email", verification_sent: true });
+    expect(await auth.getToken()).toBeNull();
+    expect(await auth.login(email, PASSWORD)).toEqual({ flow: "verify_email" });
+    // Verified outside a login: nothing to log in with; then the login goes through.
+    expect(await auth.verifyEmail(verificationKey(server, email))).toEqual({});
+    expect(await auth.login(email, PASSWORD)).toMatchObject({ user: { email } });
+  });
+});

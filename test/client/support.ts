@@ -1,0 +1,57 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import { toNodeListener } from "../../src/adapters/node.js";
+import type { TestServer } from "../helpers/latchkey.js";
+
+export const PASSWORD = "Correct-Horse-Battery-9";
+
+/**
+ * The test server on a real port of 127.0.0.1 for the tests of the describe block this is called
+ * in (after its `useLatchkey`): the clients talk to it through `fetch`, as they do in the field.
+ */
+export function useHttp(server: TestServer): { readonly origin: string } {
+  let http: Server | undefined;
+  let origin = "";
+  beforeAll(async () => {
+    http = createServer(toNodeListener(server.latchkey));
+    await new Promise<void>((resolve) => http!.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+  });
+  return {
+    get origin() {
+      return origin;
+    },
+  };
+}
+
+let serial = 0;
+/** A username and address no other test of this process uses. */
+export function freshUser(prefix = "client"): { username: string; email: string } {
+  serial += 1;
+  const username = `${prefix}${serial}x${Math.random().toString(36).slice(2, 7)}`;
+  return { username, email: `${username}@example.org` };
+}
+
+/** The key of the newest verification link mailed to an address. */
+export function verificationKey(server: TestServer, email: string): string {
+  const text = server.lastMail(email).text;
+  const key = /verify-email\/([A-Za-z0-9_-]+)/.exec(text)?.[1];
+  if (!key) throw new Error(`no verification link in ${text}`);
+  return key;
+}
+
+/** A `fetch` that records the method and path of every request it sends. */
+export function recordingFetch(): { fetch: typeof fetch; requests: string[] } {
+  const requests: string[] = [];
+  return {
+    requests,
+    fetch: (input, init) => {
+      requests.push(`${init?.method ?? "GET"} ${new URL(String(input)).pathname}`);
+      return fetch(input, init);
+    },
+  };
+}
