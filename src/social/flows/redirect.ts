@@ -108,38 +108,59 @@ export async function startRedirect(ctx: Context, body: Record<string, unknown>)
   const provider = configured && visibleApp(configured);
   if (!provider?.spec.redirect) return stateLost(ctx);
   const process = form.process as Process;
+  const location = await openFlow(
+    ctx,
+    provider,
+    { process, next: form.callback_url, redirectUri: callbackUrl(ctx, provider) },
+    () => sha256(bindingOf(ctx, true)!),
+    "",
+  );
+  if (location === null) return errorRedirect(form.callback_url, "unknown", process);
+  return redirect(location);
+}
+
+/**
+ * Opens a redirect flow: a new state; the provider's authorization URL, with the PKCE verifier
+ * and nonce it needs kept (for the development provider, its login page under `pagesOrigin`);
+ * and the flow kept under the state's hash, bound to `bindingHash()` (asked only once the
+ * provider answered, so a failed start leaves the session untouched). Null when the provider
+ * could not be reached (logged).
+ */
+async function openFlow(
+  ctx: Context,
+  provider: ProviderApp,
+  flow: Pick<FlowState, "process" | "next" | "redirectUri" | "unbound">,
+  bindingHash: () => string,
+  pagesOrigin: string,
+): Promise<string | null> {
   const state = randomToken();
-  const redirectUri = callbackUrl(ctx, provider);
-  let location = `${DUMMY_LOGIN_PATH}?state=${state}`;
+  let location = `${pagesOrigin}${DUMMY_LOGIN_PATH}?state=${state}`;
   let secrets: { codeVerifier: string | null; nonce: string | null } = { codeVerifier: null, nonce: null };
   if (provider.spec.usesApps) {
     try {
       ({ url: location, secrets } = await authorizationRequest(callProvider(ctx, provider), {
         state,
-        redirectUri,
+        redirectUri: flow.redirectUri,
       }));
     } catch (err) {
       logProviderFailure(ctx, provider.id, err, "provider redirect failed");
-      return errorRedirect(form.callback_url, "unknown", process);
+      return null;
     }
   }
-  const flow: FlowState = {
+  const kept: FlowState = {
     provider: provider.id,
     clientId: provider.app?.clientId ?? null,
-    process,
-    next: form.callback_url,
-    redirectUri,
+    ...flow,
     ...secrets,
   };
-  const binding = bindingOf(ctx, true)!;
   await socialStore(ctx.rt).states.create(
     sha256(state),
-    sha256(binding),
-    flow,
+    bindingHash(),
+    kept,
     ctx.now(),
     ctx.options.socialaccount.stateTimeout * 1000,
   );
-  return redirect(location);
+  return location;
 }
 
 /** The flow of a state, taken for good when this browser started it. */
@@ -268,36 +289,14 @@ export async function startUnboundRedirect(
   const configured = findProvider(ctx.options, providerId);
   const provider = configured && visibleApp(configured);
   if (!provider?.spec.redirect) return { failed: "unknown_provider" };
-  const state = randomToken();
-  let location = `${new URL(ctx.request.url).origin}${DUMMY_LOGIN_PATH}?state=${state}`;
-  let secrets: { codeVerifier: string | null; nonce: string | null } = { codeVerifier: null, nonce: null };
-  if (provider.spec.usesApps) {
-    try {
-      ({ url: location, secrets } = await authorizationRequest(callProvider(ctx, provider), {
-        state,
-        redirectUri,
-      }));
-    } catch (err) {
-      logProviderFailure(ctx, provider.id, err, "provider redirect failed");
-      return { failed: "provider_failed" };
-    }
-  }
-  const flow: FlowState = {
-    provider: provider.id,
-    clientId: provider.app?.clientId ?? null,
-    process: "login",
-    next: redirectUri,
-    redirectUri,
-    unbound: true,
-    ...secrets,
-  };
-  await socialStore(ctx.rt).states.create(
-    sha256(state),
-    UNBOUND_BINDING,
-    flow,
-    ctx.now(),
-    ctx.options.socialaccount.stateTimeout * 1000,
+  const location = await openFlow(
+    ctx,
+    provider,
+    { process: "login", next: redirectUri, redirectUri, unbound: true },
+    () => UNBOUND_BINDING,
+    new URL(ctx.request.url).origin,
   );
+  if (location === null) return { failed: "provider_failed" };
   return { url: location };
 }
 
