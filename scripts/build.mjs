@@ -3,7 +3,7 @@
 // sources it was built from: bin/latchkey.cjs runs dist/ in a checkout only while no file in
 // src/ is newer than the stamp, so it never runs a stale build.
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,4 +33,8 @@ const result = spawnSync(
   },
 );
 if (result.status !== 0) process.exit(result.status ?? 1);
+// The docs page's files are served as they are, read from beside the module that serves them.
+for (const name of ["docs.html", "docs.js", "docs.css"]) {
+  copyFileSync(join(root, "src", "openapi", name), join(dist, "openapi", name));
+}
 writeFileSync(join(dist, ".build-started"), `${started}\n`);

@@ -27,6 +27,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   client: ["core", "account", "mfa", "social"],
   // The compact API translates onto the areas' routes and reuses the social flows: it sits above them.
   compact: ["core", "options", "store", "sessions", "base", "account", "social"],
+  // The served document and docs page describe what the areas declare, through base's route
+  // types only: it sits above the areas without importing any of them.
+  openapi: ["core", "options", "base"],
 };
 const LOWER = ["core", "mail", "sms", "options", "http", "store", "sessions", "base"];
 /** Areas build on the layers below and on the account area. */

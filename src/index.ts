@@ -3,6 +3,14 @@
  * API v1. This module is the public surface; it only re-exports.
  */
 
+// The areas add their sections (account, mfa, …) to LatchkeyOptions by declaration merging: these
+// imports keep the merging declarations in index.d.ts, so the published type has every section.
+import "./account/options.js";
+import "./compact/options.js";
+import "./mfa/options.js";
+import "./social/options.js";
+import "./usersessions/options.js";
+
 export { EmailInput, MarkPrimaryEmailInput, VerifyEmailInput } from "./account/email/inputs.js";
 export { ChangePasswordInput, LoginInput, ReauthenticateInput, SignupInput } from "./account/inputs.js";
 export { ConfirmLoginCodeInput, RequestLoginCodeInput } from "./account/login-by-code/routes.js";
@@ -34,6 +42,7 @@ export {
   DeleteWebAuthnInput,
   UpdateWebAuthnInput,
 } from "./mfa/webauthn/inputs.js";
+export type { OpenApiDocument } from "./openapi/document.js";
 export {
   type AllauthTranslation,
   fromAllauthSettings,

@@ -36,6 +36,8 @@ import { checkRateLimitOptions, RateLimiter, type RateLimitStore } from "./http/
 import type { PostgresQueryable } from "./http/ratelimit/stores.js";
 import { createMailer, type MailTransportOptions, type SendMail } from "./mail/index.js";
 import { mfaArea } from "./mfa/area.js";
+import { type OpenApiDocument, openApiDocument } from "./openapi/document.js";
+import { docsFiles } from "./openapi/files.js";
 import { resolveWith } from "./options/resolve.js";
 import { composeOptionsSchema, type LatchkeyOptions, type ResolvedOptions } from "./options/schema.js";
 import {
@@ -145,6 +147,12 @@ export interface Latchkey {
    * also answers GET /tokens/jwks with it, inside the usual envelope.)
    */
   jwks(): Promise<JSONWebKeySet>;
+  /**
+   * The OpenAPI 3.1 document of the API these options serve (both client trees, the compact API,
+   * the provider callbacks), as `{basePath}/openapi.json` serves it with http.docs; built once, on
+   * first use.
+   */
+  openApiDocument(): OpenApiDocument;
 }
 
 /**
@@ -313,7 +321,13 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
     },
   };
   const compact = compactApi(options, routes);
-  const respond = createResponder(runtime, routes, pages, service, compact);
+  let builtDocument: OpenApiDocument | undefined;
+  const apiDocument = () => {
+    builtDocument ??= openApiDocument({ options, routes, pages, mounted: compact });
+    return builtDocument;
+  };
+  const files = options.http.docs ? docsFiles(apiDocument) : undefined;
+  const respond = createResponder(runtime, routes, pages, service, compact, files);
   const compactAccessTokenLifetimeMs = compact ? options.compactApi.accessTokenLifetime * 1000 : null;
   /** Runs `work` once started; an unreachable database rejects with ServiceUnavailableError. */
   const whenStarted = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -374,6 +388,8 @@ export function createLatchkey(input: LatchkeyOptions = {}, deps: LatchkeyDepend
         ? whenStarted(() => verifyAccessToken(api, token))
         : verifyAccessToken(api, token),
     jwks: () => jwks(api),
+    // A copy: what a caller changes in it must not change what is served.
+    openApiDocument: () => structuredClone(apiDocument()),
     purgeExpired: () =>
       whenStarted(async () => {
         const at = now();

@@ -106,6 +106,19 @@ interface MountedPath {
   allow: string;
 }
 
+/**
+ * A file served as it is under the API base beside the trees (the OpenAPI document, the docs
+ * page): GET and HEAD only, no session, no store, revalidated by its ETag. The pipeline adds
+ * nosniff, Referrer-Policy and CORS headers as for any API answer.
+ */
+export interface ServedFile {
+  readonly contentType: string;
+  /** Its headers besides those (Cache-Control, Content-Security-Policy…). */
+  readonly headers: readonly [string, string][];
+  /** The content and its entity tag (quoted); called per request, so it must be computed once. */
+  content(): { readonly body: string; readonly etag: string };
+}
+
 interface PagePattern {
   route: PageRoute;
   match(path: string): Record<string, string> | null;
@@ -122,6 +135,7 @@ export function createResponder(
   pages: readonly PageRoute[],
   service: ServiceStatus = STARTED,
   mounted: MountedApi | null = null,
+  files: ReadonlyMap<string, ServedFile> = new Map(),
 ): Responder {
   const o = rt.options;
   const base = o.basePath;
@@ -268,6 +282,14 @@ export function createResponder(
       const inApi = pathname.startsWith(`${base}/`);
       const match = inApi ? TREE.exec(pathname.slice(base.length)) : null;
       if (!match) {
+        const file = inApi ? files.get(pathname.slice(base.length)) : undefined;
+        if (file) {
+          if (method === "GET" || method === "HEAD") return fileAnswer(file, request, headers);
+          return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
+            "allow",
+            "GET, HEAD",
+          ]);
+        }
         if (!inApi) {
           for (const page of pagePatterns) {
             const params = page.match(pathname);
@@ -416,6 +438,31 @@ export function csrfReason(problem: string): string {
   return problem === "origin not trusted"
     ? "origin not trusted: add it to csrf.trustedOrigins, or to cors.allowedOrigins if it calls the API cross-origin"
     : problem;
+}
+
+/**
+ * A served file's answer to GET or HEAD: the pipeline's headers, but for its no-store and Expires,
+ * which give way to the file's own caching.
+ */
+function fileAnswer(file: ServedFile, request: ApiRequest, pipelineHeaders: [string, string][]): ApiAnswer {
+  const { body, etag } = file.content();
+  const headers: [string, string][] = [
+    ...pipelineHeaders.filter(([name]) => name !== "cache-control" && name !== "expires"),
+    ...file.headers,
+    ["etag", etag],
+    ["content-type", file.contentType],
+  ];
+  if (matchesEtag(request.headers.get("if-none-match"), etag)) return { status: 304, headers, body: null };
+  return { status: 200, headers, body: request.method.toUpperCase() === "HEAD" ? null : body };
+}
+
+/** Whether an If-None-Match header names the entity tag (weakly compared, as for GET). */
+function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  return ifNoneMatch.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || trimmed.replace(/^W\//, "") === etag;
+  });
 }
 
 function succeeds(promise: Promise<void>): Promise<boolean> {

@@ -47,6 +47,8 @@ export async function run(
       }
       case "migrate":
         return await migrate(await options());
+      case "openapi":
+        return await printOpenApi(await options(), invocation.yaml ?? false);
       case "serve": {
         const port = parsePort(invocation.port ?? env[CLI_VARIABLES.port] ?? env.PORT);
         const host = invocation.host ?? (env[CLI_VARIABLES.host] || "127.0.0.1");
@@ -107,6 +109,21 @@ function requiredPackages(o: ResolvedOptions): OptionalPackage[] {
   if (o.rateLimits !== false && o.rateLimits.store === "redis") needed.push("ioredis");
   if (o.mail.transport !== "console") needed.push("nodemailer");
   return needed;
+}
+
+/** Prints the OpenAPI document of the options, as the server serves it; connects to nothing. */
+async function printOpenApi(input: LatchkeyOptions, yaml: boolean): Promise<number> {
+  const latchkey = await open(input);
+  await latchkey.close();
+  const document = latchkey.openApiDocument();
+  if (yaml) {
+    const { toYaml } = await import("../openapi/yaml.js");
+    // console.log ends the text with the newline it already ends with.
+    console.log(toYaml(document).slice(0, -1));
+  } else {
+    console.log(JSON.stringify(document, null, 2));
+  }
+  return 0;
 }
 
 async function migrate(input: LatchkeyOptions): Promise<number> {

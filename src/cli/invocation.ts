@@ -30,4 +30,5 @@ export interface Invocation {
   verified?: boolean;
   noPassword?: boolean;
   user?: string;
+  yaml?: boolean;
 }

@@ -23,6 +23,7 @@ Commands:
   users set-password USER [--no-password]
                                 Set a user's password (read from standard input, or asked for); ends its sessions
   sessions revoke --user USER   End every session of a user
+  openapi [--yaml]              Print the OpenAPI 3.1 document of the API the options serve (JSON, or YAML)
 
 USER is a user id, an email address or a username.
 
@@ -53,6 +54,7 @@ const OPTIONS = {
   verified: { type: "boolean" },
   "no-password": { type: "boolean" },
   user: { type: "string" },
+  yaml: { type: "boolean" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -69,6 +71,7 @@ const COMMANDS: Record<string, { args: 0 | 1; options: readonly OptionName[] }> 
   "users activate": { args: 1, options: [] },
   "users set-password": { args: 1, options: ["no-password"] },
   "sessions revoke": { args: 0, options: ["user"] },
+  openapi: { args: 0, options: ["yaml"] },
 };
 
 class UsageError extends Error {}

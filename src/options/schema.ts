@@ -203,6 +203,8 @@ export const coreOptionsSchema = z
         keepAliveTimeoutMs: z.number().int().min(1).default(5_000),
         /** serve() and `latchkey serve`: the most connections open at once; further ones are closed unanswered (logged as a warning at most once a minute). null: no limit. */
         maxConnections: z.number().int().min(1).nullable().default(1_000),
+        /** Serve the API's OpenAPI 3.1 document at {basePath}/openapi.json and /openapi.yaml, and a docs page (with "try it") at {basePath}/docs; false: none of them is served (404). */
+        docs: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
