@@ -205,6 +205,21 @@ export function createResponder(
         String(service.retryAfterSeconds()),
       ]);
 
+    /** OPTIONS on a path: the methods it allows, and with CORS the preflight's headers. */
+    const preflight = (allow: string): ApiAnswer => {
+      headers.push(["allow", allow]);
+      if (cors) {
+        headers.push(
+          ["access-control-allow-methods", allow],
+          ["access-control-allow-headers", CORS_ALLOWED_HEADERS],
+          ["access-control-max-age", String(o.cors.maxAge)],
+        );
+      }
+      return { status: 204, headers, body: null };
+    };
+    const methodNotAllowed = (allow: string) =>
+      reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, ["allow", allow]);
+
     /** A request under the mounted API's base path (`path` relative to it). */
     const respondMounted = async (path: string, method: string): Promise<ApiAnswer> => {
       const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
@@ -218,24 +233,9 @@ export function createResponder(
       }
       if (!found) return error(404, "not_found");
       const { entry, params } = found;
-      if (method === "OPTIONS") {
-        headers.push(["allow", entry.allow]);
-        if (cors) {
-          headers.push(
-            ["access-control-allow-methods", entry.allow],
-            ["access-control-allow-headers", CORS_ALLOWED_HEADERS],
-            ["access-control-max-age", String(o.cors.maxAge)],
-          );
-        }
-        return { status: 204, headers, body: null };
-      }
+      if (method === "OPTIONS") return preflight(entry.allow);
       const route = entry.methods.get(method === "HEAD" ? "GET" : method);
-      if (!route) {
-        return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
-          "allow",
-          entry.allow,
-        ]);
-      }
+      if (!route) return methodNotAllowed(entry.allow);
       const starting = service.pending();
       if (starting !== null && !(await succeeds(starting))) return unavailable();
       let body: Record<string, unknown> = {};
@@ -270,10 +270,7 @@ export function createResponder(
       const method = request.method.toUpperCase();
       if (pathname === `${base}/health` || pathname === `${base}/health/ready`) {
         if (method !== "GET" && method !== "HEAD") {
-          return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
-            "allow",
-            "GET, HEAD",
-          ]);
+          return methodNotAllowed("GET, HEAD");
         }
         // Live: the process answers. Ready: started, and the stores answer now.
         if (pathname === `${base}/health` || (await service.ready())) return reply({ status: 200 });
@@ -285,10 +282,7 @@ export function createResponder(
         const file = inApi ? files.get(pathname.slice(base.length)) : undefined;
         if (file) {
           if (method === "GET" || method === "HEAD") return fileAnswer(file, request, headers);
-          return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
-            "allow",
-            "GET, HEAD",
-          ]);
+          return methodNotAllowed("GET, HEAD");
         }
         if (!inApi) {
           for (const page of pagePatterns) {
@@ -313,24 +307,9 @@ export function createResponder(
       const entry = trees.get(client)?.get(match[2]!);
       if (!entry) return error(404, "not_found");
 
-      if (method === "OPTIONS") {
-        headers.push(["allow", entry.allow]);
-        if (cors) {
-          headers.push(
-            ["access-control-allow-methods", entry.allow],
-            ["access-control-allow-headers", CORS_ALLOWED_HEADERS],
-            ["access-control-max-age", String(o.cors.maxAge)],
-          );
-        }
-        return { status: 204, headers, body: null };
-      }
+      if (method === "OPTIONS") return preflight(entry.allow);
       const route = entry.methods.get(method === "HEAD" ? "GET" : (method as Method));
-      if (!route) {
-        return reply({ status: 405, errors: [apiError(rt.messages, "method_not_allowed")] }, [
-          "allow",
-          entry.allow,
-        ]);
-      }
+      if (!route) return methodNotAllowed(entry.allow);
 
       // Until the store is there (migrated), nothing past routing can be answered.
       const starting = service.pending();
