@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { withEmailConfirmation } from "../account/inputs.js";
 import { signupFieldSet } from "../account/options.js";
+import { optionalE164Phone, optionalPhoneField, phoneField } from "../account/phone/inputs.js";
 import { withSignupFields } from "../account/signup-fields.js";
 import type { Context } from "../base/context.js";
 import type { ApiError } from "../core/errors.js";
@@ -49,7 +50,10 @@ export type ProviderTokenInput = z.infer<typeof ProviderTokenInput>;
 export const DeleteProviderAccountInput = z.object({ provider: field.text(), account: field.text() });
 export type DeleteProviderAccountInput = z.infer<typeof DeleteProviderAccountInput>;
 
-/** POST /auth/provider/signup: the signup fields of account.signupFields but the passwords (and phone). */
+/**
+ * POST /auth/provider/signup: the signup fields of account.signupFields but the passwords; the
+ * address is required as socialaccount.emailRequired says.
+ */
 export function providerSignupInput(o: ResolvedOptions, extra?: z.ZodObject) {
   const fields = signupFieldSet(o.account.signupFields);
   const emailIsRequired = emailRequired(o);
@@ -58,6 +62,7 @@ export function providerSignupInput(o: ResolvedOptions, extra?: z.ZodObject) {
   if (fields.has("email2")) shape.email2 = emailIsRequired ? field.email() : field.optionalEmail();
   if (fields.has("username"))
     shape.username = fields.get("username") ? field.text(150) : field.optionalText(150);
+  if (fields.has("phone")) shape.phone = fields.get("phone") ? phoneField(o) : optionalPhoneField(o);
   return withEmailConfirmation(
     z.object(withSignupFields(shape, extra)),
     fields.has("email2"),
@@ -67,6 +72,7 @@ export const ProviderSignupInput = z.object({
   email: field.optionalEmail(),
   email2: field.optionalEmail(),
   username: field.optionalText(150),
+  phone: optionalE164Phone(),
 });
 export type ProviderSignupInput = z.infer<typeof ProviderSignupInput>;
 

@@ -18,12 +18,6 @@ const SPEC_ERRORS: Record<string, string> = {
     "allauth's server answers `creation_options` (the passkey is being created), not request options",
 };
 
-/** What allauth's spec documents that Latchkey does not have, and why. */
-const NOT_IN_LATCHKEY: Record<string, string> = {
-  "post /auth/provider/signup: no body field phone":
-    "Latchkey's provider signup form does not ask for a phone number (its signup fields but the password and phone)",
-};
-
 /** allauth's path relative to its tree, and the client trees it is in. */
 function splitPath(path: string): { relative: string; clients: string[] } {
   const match = /^\/_allauth\/(\{client\}|browser|app)\/v1(\/.*)$/.exec(path);
@@ -121,8 +115,7 @@ describe("the OpenAPI document against allauth's spec", () => {
         }
         const accepted = new Set(propertyNames(ours, ourMedia.schema));
         for (const field of propertyNames(reference, media.schema)) {
-          const problem = `${name}: no body field ${field}`;
-          if (!accepted.has(field) && !(problem in NOT_IN_LATCHKEY)) problems.push(problem);
+          if (!accepted.has(field)) problems.push(`${name}: no body field ${field}`);
         }
       }
     }

@@ -9,7 +9,7 @@ import { passwordErrors } from "../passwords/policy.js";
 import { parsePhone } from "../phone/numbers.js";
 import { signupExtra, sortBySignupField } from "../signup-fields.js";
 import { generateUsername, storedUsername, usernameErrors } from "../usernames.js";
-import { decoyStage, startDecoySignup } from "./decoy.js";
+import { decoyStage, type SignupIdentifiers, startDecoySignup } from "./decoy.js";
 
 /**
  * allauth `assess_unique_email` for a taken address: with enumeration prevention and mandatory
@@ -23,12 +23,18 @@ function hidesTakenEmail(o: ResolvedOptions): boolean {
 }
 
 /**
- * allauth's `_clean_phone` for a taken number: with enumeration prevention the signup is answered
- * as if it worked (the number's owner is texted instead), provided a real signup would stop at a
- * stage the decoy can stop at too (see decoyStage); otherwise `phone_taken`.
+ * allauth's `_clean_phone`, for the account signup form and the provider signup form alike: true
+ * when nobody holds the number; for a taken one, null when enumeration prevention answers the
+ * signup as if it worked (the number's owner is texted instead), provided a real signup with
+ * these identifiers would stop at a stage the decoy can stop at too (see decoyStage); otherwise
+ * false (`phone_taken`).
  */
-function hidesTakenPhone(ctx: Context, input: Partial<SignupInput>): boolean {
-  return preventsEnumeration(ctx) && decoyStage(ctx, input) !== null;
+export async function assessUniquePhone(
+  ctx: Context,
+  ids: SignupIdentifiers & { phone: string },
+): Promise<boolean | null> {
+  if ((await ctx.rt.phones.ownerOf(ids.phone)) === null) return true;
+  return preventsEnumeration(ctx) && decoyStage(ctx, ids) !== null ? null : false;
 }
 
 /**
@@ -53,13 +59,10 @@ async function fieldErrors(
   if (input.username !== undefined && !skip.has("username")) {
     errors.push(...(await usernameErrors(ctx, input.username)));
   }
-  if (
-    input.phone !== undefined &&
-    !skip.has("phone") &&
-    (await ctx.rt.phones.ownerOf(input.phone)) !== null
-  ) {
-    if (hidesTakenPhone(ctx, input)) accountAlreadyExists = true;
-    else errors.push(ctx.error("phone_taken", "phone"));
+  if (input.phone !== undefined && !skip.has("phone")) {
+    const assessment = await assessUniquePhone(ctx, { email: input.email, phone: input.phone });
+    if (assessment === null) accountAlreadyExists = true;
+    else if (!assessment) errors.push(ctx.error("phone_taken", "phone"));
   }
   if (input.password !== undefined && !skip.has("password")) {
     const user = { username: input.username, email: input.email };
@@ -78,21 +81,35 @@ export async function signupErrorsBesides(
   schemaErrors: ApiError[],
 ): Promise<ApiError[]> {
   const skip = new Set(schemaErrors.map((e) => e.param ?? ""));
-  // What the schema made of the fields it let through: stripped text, lowercased addresses.
+  const { errors } = await fieldErrors(ctx, fieldsPassingSchema(ctx, body, skip), skip);
+  return sortBySignupField([...schemaErrors, ...errors], ctx.options.account.signupFields);
+}
+
+/**
+ * What a signup schema made of the fields it let through (those not in `skip`): stripped text,
+ * lowercased addresses, numbers in E.164 form. For checking the rest of a form that failed its
+ * schema, in the account signup and the provider signup.
+ */
+export function fieldsPassingSchema(
+  ctx: Context,
+  body: Record<string, unknown>,
+  skip: ReadonlySet<string>,
+): Partial<SignupInput> {
   const text = (name: string) => {
     const value = body[name];
     return typeof value === "string" && value.trim() !== "" && !skip.has(name) ? value : undefined;
   };
-  const email = text("email")?.trim().toLowerCase();
-  const username = text("username")?.trim();
-  const password = text("password");
   const typedPhone = text("phone");
   const phone =
     typedPhone === undefined
       ? undefined
       : (parsePhone(typedPhone, ctx.options.account.phoneDefaultRegion) ?? undefined);
-  const { errors } = await fieldErrors(ctx, { email, username, password, phone }, skip);
-  return sortBySignupField([...schemaErrors, ...errors], ctx.options.account.signupFields);
+  return {
+    email: text("email")?.trim().toLowerCase(),
+    username: text("username")?.trim(),
+    password: text("password"),
+    phone,
+  };
 }
 
 /**
@@ -102,7 +119,7 @@ export async function signupErrorsBesides(
  * indexes settle races between concurrent signups. The number, if any, is stored unverified
  * (several accounts may claim one until one of them verifies it).
  *
- * A taken address or number under enumeration prevention (see hidesTakenEmail, hidesTakenPhone)
+ * A taken address or number under enumeration prevention (see hidesTakenEmail, assessUniquePhone)
  * takes the decoy path after the same validation and the same password hash, so the answer (401,
  * its stage pending) and its cost are those of a real signup.
  */

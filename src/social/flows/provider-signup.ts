@@ -1,3 +1,4 @@
+import { assessUniquePhone, fieldsPassingSchema } from "../../account/flows/signup.js";
 import { signupExtra, sortBySignupField } from "../../account/signup-fields.js";
 import { usernameErrors } from "../../account/usernames.js";
 import type { Context } from "../../base/context.js";
@@ -50,8 +51,8 @@ export async function describeSignup(ctx: Context): Promise<Result> {
 /**
  * The social signup form's own checks (allauth SignupForm): a taken address is `email_taken` in
  * the social wording unless enumeration prevention hides it (then the decoy answers, see
- * signUpByForm); the username is checked as the account signup checks it. Fields listed in `skip`
- * already have errors.
+ * signUpByForm); the username and the number are checked as the account signup checks them.
+ * Fields listed in `skip` already have errors.
  */
 async function fieldErrors(
   ctx: Context,
@@ -69,6 +70,11 @@ async function fieldErrors(
   }
   if (input.username !== undefined && !skip.has("username"))
     errors.push(...(await usernameErrors(ctx, input.username)));
+  if (input.phone !== undefined && !skip.has("phone")) {
+    const assessment = await assessUniquePhone(ctx, { email: input.email, phone: input.phone });
+    if (assessment === null) accountAlreadyExists = true;
+    else if (!assessment) errors.push(ctx.error("phone_taken", "phone"));
+  }
   return { errors: sortBySignupField(errors, ctx.options.account.signupFields), accountAlreadyExists };
 }
 
@@ -79,13 +85,8 @@ export async function signupErrorsBesides(
   schemaErrors: ApiError[],
 ): Promise<ApiError[]> {
   const skip = new Set(schemaErrors.map((e) => e.param ?? ""));
-  const text = (name: string) => {
-    const value = body[name];
-    return typeof value === "string" && value.trim() !== "" && !skip.has(name) ? value.trim() : undefined;
-  };
-  const email = text("email")?.toLowerCase();
-  const username = text("username");
-  const { errors } = await fieldErrors(ctx, pendingSignup(ctx)!, { email, username }, skip);
+  const { email, username, phone } = fieldsPassingSchema(ctx, body, skip);
+  const { errors } = await fieldErrors(ctx, pendingSignup(ctx)!, { email, username, phone }, skip);
   return sortBySignupField([...schemaErrors, ...errors], ctx.options.account.signupFields);
 }
 
@@ -97,6 +98,7 @@ export async function submitSignup(ctx: Context, input: ProviderSignupInput): Pr
   return signUpByForm(ctx, login, {
     ...(input.email !== undefined ? { email: input.email } : {}),
     ...(input.username !== undefined ? { username: input.username } : {}),
+    ...(input.phone !== undefined ? { phone: input.phone } : {}),
     extra: signupExtra(input, ctx.rt.adapter.signupFields),
     accountAlreadyExists,
   });

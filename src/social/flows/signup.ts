@@ -119,13 +119,14 @@ type Created = { user: UserRecord } | { conflict: NewUserConflict } | { connecte
 
 /**
  * allauth `save_user`: a user without a usable password, its addresses (provider-verified ones
- * stored verified), and the provider account connected. A concurrent request that connected the
- * same provider account first wins: the user made here is removed again.
+ * stored verified), the form's number unverified (as the account signup stores it), and the
+ * provider account connected. A concurrent request that connected the same provider account first
+ * wins: the user made here is removed again.
  */
 async function createUser(
   ctx: Context,
   login: SocialLogin,
-  form: { email?: string; username?: string; extra?: UserExtra },
+  form: { email?: string; username?: string; phone?: string; extra?: UserExtra },
 ): Promise<Created> {
   const o = ctx.options;
   const addresses = plannedAddresses(login, form.email);
@@ -148,6 +149,7 @@ async function createUser(
     created = await store(await generateUsername(ctx.rt.users, o, username));
   }
   if ("conflict" in created) return created;
+  if (form.phone !== undefined) await ctx.rt.phones.set(created.id, form.phone, false);
   for (const extra of addresses) {
     if (extra.primary || (await ctx.rt.users.findByEmail(extra.email))) continue;
     if ((await ctx.rt.addresses.addUnverified(created.id, extra.email)) && extra.verified) {
@@ -192,7 +194,7 @@ async function autoSignup(ctx: Context, login: SocialLogin): Promise<boolean | R
   } else if (emailRequired(o)) {
     return false;
   }
-  // Providers give no phone number: a required one has to be asked for.
+  // Providers give no phone number: a required one is asked for in the signup form.
   return signupFieldSet(o.account.signupFields).get("phone") !== true;
 }
 
@@ -221,20 +223,22 @@ export async function signUp(ctx: Context, login: SocialLogin): Promise<SignupOu
 export interface SignupForm {
   email?: string;
   username?: string;
+  /** E.164. */
+  phone?: string;
   /** Your extra signup fields (createLatchkey's signupFields). */
   extra: UserExtra;
-  /** The address belongs to another account and enumeration prevention hides it (assessment null). */
+  /** The address or number belongs to another account and enumeration prevention hides it. */
   accountAlreadyExists: boolean;
 }
 
 /** allauth `signup_by_form`: the pending signup completes with the user's input. */
 export async function signUpByForm(ctx: Context, login: SocialLogin, form: SignupForm): Promise<Result> {
   clearPendingSignup(ctx);
-  if (form.accountAlreadyExists && form.email !== undefined)
-    return startDecoySignup(ctx, { email: form.email });
+  if (form.accountAlreadyExists) return startDecoySignup(ctx, { email: form.email, phone: form.phone });
   const created = await createUser(ctx, login, {
     ...(form.email !== undefined ? { email: form.email } : {}),
     ...(form.username !== undefined ? { username: form.username } : {}),
+    ...(form.phone !== undefined ? { phone: form.phone } : {}),
     extra: form.extra,
   });
   if ("connectedMeanwhile" in created) return logIn(ctx, login, created.connectedMeanwhile);
