@@ -445,8 +445,10 @@ export const SETTINGS: Readonly<Record<string, SettingRule>> = {
   HEADLESS_JWT_ROTATE_REFRESH_TOKEN: option("tokens.jwt.rotateRefreshToken"),
   HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED: option("tokens.jwt.statefulValidation"),
   HEADLESS_ONLY: only(true, "Latchkey is always headless, without HTML views"),
-  HEADLESS_SERVE_SPECIFICATION: only(false, "Latchkey does not serve an OpenAPI document"),
-  HEADLESS_SPECIFICATION_TEMPLATE_NAME: unsupported("Latchkey does not serve an OpenAPI document"),
+  HEADLESS_SERVE_SPECIFICATION: option("http.docs"),
+  HEADLESS_SPECIFICATION_TEMPLATE_NAME: unsupported(
+    "Latchkey serves its own docs page (http.docs), not a Django template",
+  ),
   HEADLESS_TOKEN_STRATEGY: option(
     "tokens.strategy",
     tokenStrategy,

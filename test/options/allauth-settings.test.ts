@@ -217,7 +217,7 @@ const EXAMPLES: Record<
     expect: { "tokens.jwt.statefulValidation": true },
   },
   HEADLESS_ONLY: { value: true, expect: {} },
-  HEADLESS_SERVE_SPECIFICATION: { value: false, expect: {} },
+  HEADLESS_SERVE_SPECIFICATION: { value: false, expect: { "http.docs": false } },
   HEADLESS_TOKEN_STRATEGY: {
     value: "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy",
     with: { tokens: { jwt: { algorithm: "HS256", privateKey: JWT_SECRET } } },
@@ -622,9 +622,6 @@ describe("allauth settings: named errors", () => {
   it("a value with no Latchkey counterpart", () => {
     expect(refusal({ HEADLESS_ONLY: false })).toBe(
       "HEADLESS_ONLY: Latchkey supports only true (Latchkey is always headless, without HTML views)",
-    );
-    expect(refusal({ HEADLESS_SERVE_SPECIFICATION: true })).toBe(
-      "HEADLESS_SERVE_SPECIFICATION: Latchkey supports only false (Latchkey does not serve an OpenAPI document)",
     );
     expect(refusal({ HEADLESS_FRONTEND_URLS: { account_login: "https://a.test/login" } })).toBe(
       'HEADLESS_FRONTEND_URLS: "account_login" is not one of allauth\'s frontend URLs (account_confirm_email, account_reset_password, account_reset_password_from_key, account_signup, socialaccount_login_error)',
