@@ -12,6 +12,8 @@ import { defaultStorage, type TokenStorage } from "./storage.js";
 const TOKEN_KEY = "auth_token";
 /** The storage key of the refresh token. */
 const REFRESH_TOKEN_KEY = "auth_refresh_token";
+/** The storage key of the `state` of the provider login under way (it must outlive the trip to the provider). */
+const PROVIDER_STATE_KEY = "auth_provider_state";
 
 /** An entry of `errors[]`. */
 export interface AuthErrorDetail {
@@ -33,14 +35,24 @@ export interface LoggedIn extends Tokens {
   user: User;
 }
 
-/** A login that needs one more step before it is complete. */
+/**
+ * A login (or a password reset by code) that needs one more step. The token of the step is
+ * remembered for the method that continues it, which also takes it as its last argument.
+ */
 export type PendingStep =
-  /** Send a code of one of `types` to `mfaAuthenticate` (the `mfa_token` is remembered). */
+  /** Send a code of one of `types` to `mfaAuthenticate`. */
   | { flow: "mfa_authenticate"; types: ("recovery_codes" | "totp" | "webauthn")[]; mfa_token: string }
-  /** The address must be verified first (`verifyEmail` with the mailed key). */
-  | { flow: "verify_email" }
-  /** The provider's account needs a local account: `providerSignup` with the missing fields (the `signup_token` is remembered). */
-  | { flow: "provider_signup"; provider: ProviderInfo; signup_token: string };
+  /**
+   * The address must be verified first: `verifyEmail` with the mailed key; when verification is by
+   * code, the `verification_token` goes with it (it survives a wrong code).
+   */
+  | { flow: "verify_email"; verification_token?: string }
+  /** The provider's account needs a local account: `providerSignup` with the missing fields. */
+  | { flow: "provider_signup"; provider: ProviderInfo; signup_token: string }
+  /** A reset code was mailed (if the address has an account): `confirmPasswordReset` with it. */
+  | { flow: "password_reset_by_code"; reset_token: string }
+  /** A step the compact API cannot continue (a phone number to verify, a login code required). */
+  | { flow: "verify_phone" | "login_by_code" };
 
 export type LoginResult = LoggedIn | PendingStep;
 
@@ -65,10 +77,13 @@ export class AuthError extends Error {
   readonly errors: AuthErrorDetail[];
   /** The first error's code (e.g. `invalid_token`, `incorrect_code`). */
   readonly code: string | undefined;
-  /** `reauthenticate`: the call needs a recent login; `reauthenticate(password)`, then call again. */
-  readonly flow: string | undefined;
+  /**
+   * The call needs a recent login: `reauthenticate` (`reauthenticate(password)`) or
+   * `mfa_reauthenticate` (`mfaReauthenticate(code)`), then call again.
+   */
+  readonly flow: "reauthenticate" | "mfa_reauthenticate" | undefined;
 
-  constructor(status: number, body: { errors?: AuthErrorDetail[]; flow?: string }) {
+  constructor(status: number, body: { errors?: AuthErrorDetail[]; flow?: AuthError["flow"] }) {
     const errors = Array.isArray(body.errors) ? body.errors : [];
     super(errors[0]?.message ?? body.flow ?? `HTTP ${status}`);
     this.name = "AuthError";
@@ -101,8 +116,8 @@ export class AuthAPI {
   readonly baseURL: string;
   readonly #storage: TokenStorage;
   readonly #fetch: typeof fetch;
-  /** The token of the step the last login waits for (`mfa_token`, `signup_token`). */
-  #stepToken: string | undefined;
+  /** The step the last answer waits for, by flow: its token (`mfa_token`, `signup_token`, …). */
+  #step: Partial<Record<PendingStep["flow"], string>> = {};
   /** The refresh under way: concurrent 401s share it, so a rotating refresh token is spent once. */
   #refreshing: Promise<boolean> | undefined;
 
@@ -123,11 +138,15 @@ export class AuthAPI {
   }
 
   /**
-   * Verifies an address with the mailed key: logged in (the tokens stored) or a further step when
-   * the verification was part of a login, else `{}` (verified; log in).
+   * Verifies an address with the mailed key or code: logged in (the tokens stored) or a further
+   * step when the verification was part of a login, else `{}` (verified; log in). A code goes with
+   * the `verification_token` of the `verify_email` step (by default the one remembered).
    */
-  verifyEmail(key: string): Promise<LoginResult | Record<string, never>> {
-    return this.#call("POST", "email/verify", { key }, true);
+  verifyEmail(
+    key: string,
+    verificationToken = this.#step.verify_email,
+  ): Promise<LoginResult | Record<string, never>> {
+    return this.#call("POST", "email/verify", { key, token: verificationToken }, true);
   }
 
   /** Logs in with an email address, or with a username (an identifier without `@`). */
@@ -137,7 +156,7 @@ export class AuthAPI {
   }
 
   /** The second factor of a login that answered `mfa_authenticate` (a TOTP or recovery code). */
-  mfaAuthenticate(code: string, mfaToken = this.#stepToken): Promise<LoginResult> {
+  mfaAuthenticate(code: string, mfaToken = this.#step.mfa_authenticate): Promise<LoginResult> {
     return this.#call("POST", "mfa/authenticate", { token: mfaToken, code }, true);
   }
 
@@ -189,12 +208,29 @@ export class AuthAPI {
     await this.#call("POST", "reauthenticate", { password });
   }
 
-  async requestPasswordReset(email: string): Promise<void> {
-    await this.#call("POST", "password/reset", { email });
+  /** Confirms a TOTP or recovery code for calls that need a recent login (`flow: "mfa_reauthenticate"`). */
+  async mfaReauthenticate(code: string): Promise<void> {
+    await this.#call("POST", "mfa/reauthenticate", { code });
   }
 
-  async confirmPasswordReset(key: string, password: string): Promise<void> {
-    await this.#call("POST", "password/reset/confirm", { key, password });
+  /** Mails a reset link; or, with reset by code, a code, answering the `password_reset_by_code` step. */
+  requestPasswordReset(
+    email: string,
+  ): Promise<Extract<PendingStep, { flow: "password_reset_by_code" }> | Record<string, never>> {
+    return this.#call("POST", "password/reset", { email });
+  }
+
+  /**
+   * Sets a new password with the mailed key, or with the mailed code and the `reset_token` of the
+   * `password_reset_by_code` step (by default the one remembered): `{}`, or logged in or a further
+   * step where a reset logs in.
+   */
+  confirmPasswordReset(
+    key: string,
+    password: string,
+    resetToken = this.#step.password_reset_by_code,
+  ): Promise<LoginResult | Record<string, never>> {
+    return this.#call("POST", "password/reset/confirm", { key, password, token: resetToken }, true);
   }
 
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
@@ -212,21 +248,49 @@ export class AuthAPI {
   /**
    * The provider's authorization URL to send the user to; the provider comes back to the server's
    * `compactApi.providerCallbackUrl`, a page of yours that hands what it got to `providerCallback`.
+   * The URL's `state` is kept in the storage: only a callback that brings it back is accepted, so
+   * nobody can log the user in to an account of theirs by sending them to the callback page.
    */
   async providerRedirect(provider: string): Promise<string> {
     const path = `providers/${encodeURIComponent(provider)}/redirect`;
-    return (await this.#call<{ redirect_url: string }>("POST", path, {})).redirect_url;
+    const url = (await this.#call<{ redirect_url: string }>("POST", path, {})).redirect_url;
+    const state = new URL(url, "http://_").searchParams.get("state");
+    await (state ? this.#storage.set(PROVIDER_STATE_KEY, state) : this.#storage.remove(PROVIDER_STATE_KEY));
+    return url;
   }
 
   /**
    * Completes a provider login with what the provider sent back to your callback page (`code`,
-   * `state`, and `iss` when there is one): `Object.fromEntries(new URLSearchParams(location.search))`.
+   * `state`, and `iss` when there is one). A `state` other than the one `providerRedirect` kept, or
+   * none kept, is refused without asking the server (AuthError 400 `state_mismatch`); the kept
+   * state is used once.
    */
-  providerCallback(
+  async providerCallback(
     provider: string,
     callback: { code: string; state: string; iss?: string },
   ): Promise<LoginResult> {
+    const kept = await this.#storage.get(PROVIDER_STATE_KEY);
+    if (!kept || kept !== callback.state) {
+      throw new AuthError(400, {
+        errors: [{ code: "state_mismatch", message: "This login was not started here.", param: "state" }],
+      });
+    }
+    await this.#storage.remove(PROVIDER_STATE_KEY);
     return this.#call("POST", `providers/${encodeURIComponent(provider)}/callback`, callback, true);
+  }
+
+  /**
+   * `providerCallback` with the callback page's URL (default: the page's own). A provider's
+   * `error` (e.g. `access_denied` when the user cancelled) is thrown as an AuthError of that code.
+   */
+  async providerCallbackFromUrl(provider: string, url: string = location.href): Promise<LoginResult> {
+    const query = new URL(url).searchParams;
+    const get = (name: string) => query.get(name) ?? undefined;
+    const error = get("error");
+    if (error) {
+      throw new AuthError(400, { errors: [{ code: error, message: get("error_description") ?? error }] });
+    }
+    return this.providerCallback(provider, { code: get("code")!, state: get("state")!, iss: get("iss") });
   }
 
   /** Logs in with a token the provider gave the app (e.g. a native Google or Apple sign-in). */
@@ -238,7 +302,10 @@ export class AuthAPI {
   }
 
   /** Completes the signup of a provider login that answered `provider_signup` (e.g. `{ username }`). */
-  providerSignup(fields: Record<string, string>, signupToken = this.#stepToken): Promise<LoginResult> {
+  providerSignup(
+    fields: Record<string, string>,
+    signupToken = this.#step.provider_signup,
+  ): Promise<LoginResult> {
     return this.#call("POST", "providers/signup", { ...fields, token: signupToken }, true);
   }
 
@@ -278,7 +345,12 @@ export class AuthAPI {
     if (typeof result?.refresh_token === "string") {
       await this.#storage.set(REFRESH_TOKEN_KEY, result.refresh_token);
     }
-    if (typeof result?.flow === "string") this.#stepToken = result.mfa_token ?? result.signup_token;
+    if (typeof result?.flow === "string") {
+      this.#step = {
+        [result.flow]:
+          result.mfa_token ?? result.signup_token ?? result.verification_token ?? result.reset_token,
+      };
+    }
   }
 
   async #refresh(): Promise<boolean> {
@@ -301,7 +373,7 @@ export class AuthAPI {
   }
 
   async #forget(): Promise<void> {
-    this.#stepToken = undefined;
+    this.#step = {};
     await this.#storage.remove(TOKEN_KEY);
     await this.#storage.remove(REFRESH_TOKEN_KEY);
   }

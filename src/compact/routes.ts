@@ -70,17 +70,21 @@ export const COMPACT_ROUTES: readonly CompactRoute[] = [
   {
     method: "POST",
     path: "/email/verify",
-    summary: "Verify an email address with the key or code mailed to it",
+    summary:
+      "Verify an email address: the key of the mailed link; in code mode the mailed code, with the verification_token of the signup or login",
     responses: compactResponses(
       compactOk(
-        "Done; or logged in, or a flow to go on with.",
+        "Done (a link's key); or logged in, or a flow to go on with (a code goes on with its login).",
         z.union([CompactDone, CompactLogin, CompactPendingFlow]),
       ),
       400,
       409,
     ),
     runs: "POST /auth/email/verify",
-    credential: "none",
+    // A code belongs to the pending login it was mailed for, which the token names; a link's key
+    // works from anywhere.
+    credential: (o) => (o.account.emailVerificationByCode.enabled ? "pending" : "none"),
+    continues: { flow: Flow.VERIFY_EMAIL, token: "verification_token" },
     input: pick("key"),
     anonymousIsDone: true,
   },
@@ -220,7 +224,7 @@ export const COMPACT_ROUTES: readonly CompactRoute[] = [
     summary: "Request a password reset (the same answer whether or not the address has an account)",
     responses: compactResponses(
       compactOk(
-        "Requested; in code mode, the password_reset_by_code flow.",
+        "Requested; in code mode, the password_reset_by_code flow with its reset_token.",
         z.union([CompactDone, CompactPendingFlow]),
       ),
       400,
@@ -233,17 +237,20 @@ export const COMPACT_ROUTES: readonly CompactRoute[] = [
   {
     method: "POST",
     path: "/password/reset/confirm",
-    summary: "Reset the password with the mailed key (or code) and the new password",
+    summary:
+      "Reset the password: the key of the mailed link, or in code mode the mailed code with the reset_token of the request; and the new password",
     responses: compactResponses(
       compactOk(
-        "Done; or logged in, or a flow to go on with.",
+        "Done; or, with account.loginOnPasswordReset, logged in or a flow to go on with.",
         z.union([CompactDone, CompactLogin, CompactPendingFlow]),
       ),
       400,
       409,
     ),
     runs: "POST /auth/password/reset",
-    credential: "none",
+    // The app route checks the code (each guess counted) before it sets the password.
+    credential: (o) => (o.account.passwordResetByCode.enabled ? "pending" : "none"),
+    continues: { flow: Flow.PASSWORD_RESET_BY_CODE, token: "reset_token" },
     input: pick("key", "password"),
     anonymousIsDone: true,
   },

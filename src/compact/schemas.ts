@@ -33,7 +33,7 @@ export const CompactLogin = component(
 
 export const CompactPendingFlow = component(
   "CompactPendingFlow",
-  "Not logged in yet: the flow to go on with, its details, and the single-use token of the route that continues it (`mfa_token` for /mfa/authenticate/, `signup_token` for /providers/signup/).",
+  "Not logged in yet: the flow to go on with, its details, and the token of the route that continues it (`mfa_token` for /mfa/authenticate/, `signup_token` for /providers/signup/, in code mode `verification_token` for /email/verify/ and `reset_token` for /password/reset/confirm/). A token is spent when the flow ends; a refused attempt that leaves the flow pending (a wrong code) leaves it valid.",
   z.object({
     flow: z.enum(Flow),
     types: z.array(z.enum(AuthenticatorType)).optional(),
@@ -41,6 +41,8 @@ export const CompactPendingFlow = component(
     providers: z.array(z.string()).optional(),
     mfa_token: z.string().optional(),
     signup_token: z.string().optional(),
+    verification_token: z.string().optional(),
+    reset_token: z.string().optional(),
     verification_sent: verificationSent,
   }),
 );

@@ -20,8 +20,10 @@ import {
  * - the refresh token, valid while its session lives, replaced (with the access token) by every
  *   refresh; a replaced one that comes back means two parties hold the session's tokens, so the
  *   session ends (the rule of the JWT strategy's refresh tokens);
- * - the token that continues a pending login (`mfa_token`, `signup_token`): single use, valid for
- *   account.loginTimeout.
+ * - the token that continues a pending flow (`mfa_token`, `signup_token`, `verification_token`,
+ *   `reset_token`), bound to that flow: valid for account.loginTimeout while the flow is pending,
+ *   spent when a request with it ends the flow (a success, used-up attempts); a refused attempt
+ *   that leaves the flow pending (a wrong code) leaves it valid, as allauth keeps the pending flow.
  */
 
 /** A token pair as the compact API answers it. */
@@ -105,15 +107,26 @@ export async function refreshTokens(rt: Runtime, token: string): Promise<Compact
   return null;
 }
 
+/** What a session keeps of the token that continues its pending flow: the flow it continues. */
+interface HeldPending extends HeldSecret {
+  flow: string;
+}
+
+/** A pending-flow token claimed by a request: the session it names, and what gives the token back. */
+export interface ClaimedPendingToken {
+  loaded: LoadedSession;
+  held: HeldPending;
+}
+
 /**
- * A token that continues the pending login of a saved, anonymous session; the session now lives
+ * A token that continues the pending `flow` of a saved, anonymous session; the session now lives
  * only as long as the login may (account.loginTimeout).
  */
-export function issuePendingToken(ctx: Context): string {
+export function issuePendingToken(ctx: Context, flow: string): string {
   const session = ctx.session;
   const now = ctx.now();
   const pending = newHeldSecret(session.rowId!, now);
-  session.set(SessionKey.COMPACT_PENDING, pending.held);
+  session.set(SessionKey.COMPACT_PENDING, { ...pending.held, flow } satisfies HeldPending);
   const keys = Object.keys(session.data).filter((key) => key !== SHORT_LIFE);
   session.set(SHORT_LIFE, {
     until: now + ctx.options.account.loginTimeout * 1000,
@@ -123,10 +136,16 @@ export function issuePendingToken(ctx: Context): string {
 }
 
 /**
- * The session of a pending-login token, the token spent (atomically: of two requests with one
- * token only one gets the session); null when it is unknown, spent or expired.
+ * The session of a token for the pending `flow`, the token taken out of it (atomically: of two
+ * requests with one token only one gets the session, the other is refused as if it were spent);
+ * null when it is unknown, spent, expired or another flow's. The request gives it back
+ * (restorePendingToken) when its attempt leaves the flow pending.
  */
-export async function claimPendingToken(rt: Runtime, token: string): Promise<LoadedSession | null> {
+export async function claimPendingToken(
+  rt: Runtime,
+  token: string,
+  flow: string,
+): Promise<ClaimedPendingToken | null> {
   const loaded = await rt.sessions.loadBySecret(
     token,
     SessionKey.COMPACT_PENDING,
@@ -135,8 +154,15 @@ export async function claimPendingToken(rt: Runtime, token: string): Promise<Loa
   );
   if (!loaded || loaded.user) return null;
   const session = loaded.session;
+  const held = session.get<HeldPending>(SessionKey.COMPACT_PENDING)!;
+  if (held.flow !== flow) return null;
   const stored = JSON.stringify(session.data);
   delete session.data[SessionKey.COMPACT_PENDING];
   if (!(await rt.sessions.replaceData(session.rowId!, stored, JSON.stringify(session.data)))) return null;
-  return loaded;
+  return { loaded, held };
+}
+
+/** Gives a claimed token back to its session (saved with it): valid again, with its issue time. */
+export function restorePendingToken(session: Session, claimed: ClaimedPendingToken): void {
+  session.set(SessionKey.COMPACT_PENDING, claimed.held);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { unauthenticated } from "../base/auth.js";
 import type { AuthenticatedContext } from "../base/context.js";
 import { Context } from "../base/context.js";
 import type { MountedAnswer, MountedApi, MountedCall, MountedRoute } from "../base/pipeline.js";
@@ -14,7 +15,14 @@ import type { LoadedSession } from "../sessions/store.js";
 import { authorizationCredential } from "../sessions/tokens/strategy.js";
 import { toWireUser } from "../store/users.js";
 import { compactRefusal } from "./schemas.js";
-import { claimPendingToken, issuePendingToken, issueTokens, sessionOfAccessToken } from "./tokens.js";
+import {
+  type ClaimedPendingToken,
+  claimPendingToken,
+  issuePendingToken,
+  issueTokens,
+  restorePendingToken,
+  sessionOfAccessToken,
+} from "./tokens.js";
 
 /**
  * The compact API as a translation: each of its routes runs one route of the app tree (or a
@@ -27,7 +35,10 @@ import { claimPendingToken, issuePendingToken, issueTokens, sessionOfAccessToken
 export type Credential =
   /** An access token in `Authorization: Bearer` (401 `invalid_token` when it is not valid). */
   | "access"
-  /** The `token` field: the single-use token of a pending login (`mfa_token`, `signup_token`). */
+  /**
+   * The `token` field: the token of the pending flow the route continues (`mfa_token`,
+   * `signup_token`, `verification_token`, `reset_token`; see `continues`).
+   */
   | "pending"
   /** Nobody: the route starts from a fresh session (a Bearer token sent along is ignored). */
   | "none";
@@ -45,14 +56,19 @@ export interface CompactRoute {
   path: string;
   /** The app-tree route it translates to ("POST /auth/login"), or a route of its own. */
   runs: string | Route;
-  credential: Credential;
+  /** How it knows its caller; by the options where a flow has a token only in some mode (a code mode). */
+  credential: Credential | ((o: ResolvedOptions) => Credential);
   /** What it does, for the OpenAPI document. */
   summary: string;
   /** Its body's schema, for the OpenAPI document (default: the run route's input). */
   request?: z.ZodType;
   /** What it answers, by status (see schemas.ts), for the OpenAPI document. */
   responses: Responses;
-  /** The pending login this route continues (credential "pending"), and the token's name in the answer that hands it out. */
+  /**
+   * The pending flow this route continues when its credential is "pending", and the name of the
+   * token for it in the answers that name the flow (a login, a signup, a reset request). A
+   * refusal that leaves the flow pending (a wrong code) leaves the token valid.
+   */
   continues?: { flow: FlowInfo["id"]; token: string };
   /** The run route's body from the compact request (default: the request's body as it is). */
   input?(
@@ -143,12 +159,24 @@ function pendingFlowOf(result: Result): FlowInfo | undefined {
   return flows.find((f) => f.is_pending === true);
 }
 
+/** The flow the session has pending now, as the app tree's 401 would mark it. */
+async function pendingFlowNow(ctx: Context): Promise<string | undefined> {
+  return pendingFlowOf(await unauthenticated(ctx))?.id;
+}
+
+/** A compact route served with these options: the route it runs, how it knows its caller. */
+interface Served {
+  def: CompactRoute;
+  target: Route;
+  credential: Credential;
+}
+
 /**
  * One compact request: the caller's session from its credential, the run route's input from the
  * body, the route run, the session saved, the answer translated:
  * - the request logged the caller in: `{access_token, refresh_token, token_type, expires_in, user}`;
- * - a login stopped at a stage (or a provider signup waits): `{flow, …}` with the flow's details,
- *   and the single-use token of the route that continues it when there is one;
+ * - a login stopped at a stage (or a provider signup waits, or a reset by code): `{flow, …}` with
+ *   the flow's details, and the token of the route that continues it when there is one;
  * - a reauthentication is needed: 401 `{status, errors, flow: "reauthenticate"}`;
  * - another refusal: its status and errors;
  * - a 200: the route's own answer.
@@ -156,24 +184,25 @@ function pendingFlowOf(result: Result): FlowInfo | undefined {
  * continues is not kept.
  */
 async function handle(
-  def: CompactRoute,
-  target: Route,
+  { def, target, credential }: Served,
   call: CompactCall,
   continued: ReadonlyMap<string, string>,
 ): Promise<MountedAnswer> {
   const rt = call.rt;
   let loaded: LoadedSession | null = null;
-  if (def.credential === "access") {
+  let claimed: ClaimedPendingToken | null = null;
+  if (credential === "access") {
     const bearer = authorizationCredential(call.request.headers.get("authorization"), "Bearer");
     if (bearer === null) return unauthorized(call, "not_authenticated", "Bearer");
     loaded = await sessionOfAccessToken(rt, bearer);
     if (!loaded) return unauthorized(call, "invalid_token.access", 'Bearer error="invalid_token"');
-  } else if (def.credential === "pending") {
+  } else if (credential === "pending") {
     const token = call.body.token;
     if (token === undefined || token === null || token === "") return tokenRefused(call, "required");
     if (typeof token !== "string") return tokenRefused(call, "invalid");
-    loaded = await claimPendingToken(rt, token);
-    if (!loaded) return tokenRefused(call, "invalid_token.pending");
+    claimed = await claimPendingToken(rt, token, def.continues!.flow);
+    if (!claimed) return tokenRefused(call, "invalid_token.pending");
+    loaded = claimed.loaded;
   }
   const ctx = contextOf(call, loaded);
   const userAtStart = ctx.user?.id ?? null;
@@ -188,7 +217,16 @@ async function handle(
   const loggedIn = ctx.user !== null && ctx.user.id !== userAtStart && result.status === 200;
   const pending = ctx.user ? undefined : pendingFlowOf(result);
   const tokenName = pending ? continued.get(pending.id) : undefined;
-  if (!ctx.user && tokenName === undefined) ctx.session.flush(ctx.now());
+  // A refused attempt (a wrong code, a refused form) after which the token's flow is still
+  // pending keeps the token, as allauth keeps the pending flow; whatever ended the flow spends it.
+  const retry =
+    claimed !== null &&
+    !ctx.user &&
+    pending === undefined &&
+    result.status !== 200 &&
+    (await pendingFlowNow(ctx)) === claimed.held.flow;
+  if (retry) restorePendingToken(ctx.session, claimed!);
+  else if (!ctx.user && tokenName === undefined) ctx.session.flush(ctx.now());
   const client = { ip: ctx.ip, userAgent: ctx.userAgent };
   await rt.sessions.commit(ctx.session, client, rt.now());
 
@@ -204,7 +242,7 @@ async function handle(
     reply = answerOk({
       flow: id,
       ...details,
-      ...(tokenName !== undefined ? { [tokenName]: issuePendingToken(ctx) } : {}),
+      ...(tokenName !== undefined ? { [tokenName]: issuePendingToken(ctx, id) } : {}),
       ...def.extra?.(ctx, call.body),
     });
   } else {
@@ -268,37 +306,50 @@ export function mountCompactApi(
       .filter((r) => r.clients === undefined || r.clients.includes(Client.APP))
       .map((r) => [routeName(r), r] as const),
   );
-  const served = table.flatMap((def) => {
+  const served = table.flatMap((def): Served[] => {
     const target = typeof def.runs === "string" ? byName.get(def.runs) : def.runs;
-    return target && (def.when?.(o) ?? true) ? [{ def, target }] : [];
+    const credential = typeof def.credential === "function" ? def.credential(o) : def.credential;
+    if (credential === "pending" && !def.continues) {
+      throw new Error(`compact route ${def.method} ${def.path} takes a pending token but continues no flow`);
+    }
+    return target && (def.when?.(o) ?? true) ? [{ def, target, credential }] : [];
   });
+  // The flows a served route continues: the answers that name one hand out its token.
   const continued = new Map(
-    served.flatMap(({ def }) => (def.continues ? [[def.continues.flow, def.continues.token] as const] : [])),
+    served.flatMap(({ def, credential }) =>
+      credential === "pending" && def.continues ? [[def.continues.flow, def.continues.token] as const] : [],
+    ),
   );
-  const routes: MountedRoute[] = served.map(({ def, target }) => ({
-    method: def.method,
-    path: def.path,
-    doc: documentation(def, target),
-    handle: (call) => handle(def, target, { ...call, routeNamed: (name) => byName.get(name) }, continued),
+  const routes: MountedRoute[] = served.map((entry) => ({
+    method: entry.def.method,
+    path: entry.def.path,
+    doc: documentation(entry),
+    handle: (call) => handle(entry, { ...call, routeNamed: (name) => byName.get(name) }, continued),
   }));
   return { basePath, routes };
 }
 
 /**
- * A compact route as the OpenAPI document shows it: its body (the pending-login `token` added
- * where it continues one), its answers, and the refusals of its credential, of reading its body
- * and of the run route's rate limit.
+ * A compact route as the OpenAPI document shows it: its body (the `token` of the pending flow
+ * added where it continues one), its answers, and the refusals of its credential, of reading its
+ * body and of the run route's rate limit.
  */
-function documentation(def: CompactRoute, target: Route): MountedRoute["doc"] {
+function documentation({ def, target, credential }: Served): MountedRoute["doc"] {
   const declared = def.request ?? (def.method === "GET" ? undefined : target.input);
-  const token = z.object({ token: z.string().describe("The single-use token the login handed out.") });
-  const input = def.credential !== "pending" ? declared : declared ? token.and(declared) : token;
+  const token = z.object({
+    token: z
+      .string()
+      .describe(
+        `The \`${def.continues?.token}\` of the answer that named the \`${def.continues?.flow}\` flow.`,
+      ),
+  });
+  const input = credential !== "pending" ? declared : declared ? token.and(declared) : token;
   const responses: Record<number, ResponseDoc> = { ...def.responses };
   const add = (status: number) => {
     responses[status] ??= compactRefusal(status);
   };
-  if (def.credential === "access") add(401);
+  if (credential === "access") add(401);
   if (def.method !== "GET") add(400);
   if (target.rateLimit) add(429);
-  return { summary: def.summary, input, responses, bearer: def.credential === "access" };
+  return { summary: def.summary, input, responses, bearer: credential === "access" };
 }

@@ -27,6 +27,6 @@ export const SessionKey = {
   COMPACT_ACCESS: "compact.access",
   /** compact: the HeldSecret of its refresh token, with the hashes rotation replaced (`rotated`). */
   COMPACT_REFRESH: "compact.refresh",
-  /** compact: the HeldSecret of the token that continues a pending login (`mfa_token`, `signup_token`). */
+  /** compact: the HeldSecret of the token that continues a pending flow (`mfa_token`, …), and the flow. */
   COMPACT_PENDING: "compact.pending",
 } as const;

@@ -9,6 +9,7 @@ import { toNodeListener } from "../../src/adapters/node.js";
 import type { AllauthClient, AuthAnswer, AuthAPI, AuthState } from "../../src/client/index.js";
 import { useLatchkey } from "../helpers/latchkey.js";
 import { currentCode, nextStep, verifyAllEmails } from "../helpers/totp.js";
+import { freePort } from "../ops/support.js";
 
 /**
  * latchkey/client in a real browser against the real server, page and API on one origin:
@@ -46,11 +47,17 @@ function freshUser(prefix: string) {
 
 // In CI a missing Chromium must fail the run, not skip it.
 describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", () => {
-  const server = useLatchkey("sqlite", {
+  // The port comes first: the compact API's provider callback URL is the test page on it.
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+  });
+  const server = useLatchkey("sqlite", () => ({
     account: { loginMethods: ["email", "username"] },
     socialaccount: { providers: { dummy: {} } },
     mfa: { supportedTypes: ["recovery_codes", "totp", "webauthn"], passkeyLogin: true },
-  });
+    compactApi: { providerCallbackUrl: `http://localhost:${port}/callback` },
+  }));
   let http: Server;
   let origin: string;
   let browser: Browser;
@@ -79,7 +86,7 @@ describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", ()
         api(req, res);
       }
     });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
     // localhost is a secure context, as WebAuthn requires; the RP id becomes "localhost".
     origin = `http://localhost:${(http.address() as AddressInfo).port}`;
     browser = await chromium.launch({
@@ -325,6 +332,35 @@ describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", ()
       );
       expect(done).toMatchObject({ token_type: "Bearer", user: { email: user.email } });
       expect(await page.evaluate(() => window.auth.getUser())).toMatchObject({ email: user.email });
+      await context.close();
+    });
+
+    it("logs in at a provider: the state kept in localStorage across the trip, checked on the way back", async () => {
+      const { context, page } = await openPage();
+      const url = await page.evaluate(() => window.auth.providerRedirect("dummy"));
+      const state = new URL(url).searchParams.get("state");
+      expect(await page.evaluate(() => localStorage.getItem("auth_provider_state"))).toBe(state);
+      await page.goto(url);
+      const { email } = freshUser("compactprovider");
+      await page.fill("#id", String(Date.now()));
+      await page.fill("#email", email);
+      await page.check('input[name="email_verified"]');
+      await page.click('button:not([value="cancel"])');
+      await page.waitForURL(`${origin}/callback?*`);
+      await page.waitForFunction(() => window.clientReady === true);
+      const login = await page.evaluate(() => window.auth.providerCallbackFromUrl("dummy"));
+      expect(login).toMatchObject({ token_type: "Bearer", user: { email } });
+      expect(await page.evaluate(() => localStorage.getItem("auth_provider_state"))).toBeNull();
+      expect(await page.evaluate(() => window.auth.getUser())).toMatchObject({ email });
+      // The same callback again (or one a stranger hands over): refused in the page.
+      await page.evaluate(() => window.auth.logout());
+      const replayed = await page.evaluate(() =>
+        window.auth.providerCallbackFromUrl("dummy").catch((e: { code: string; status: number }) => ({
+          code: e.code,
+          status: e.status,
+        })),
+      );
+      expect(replayed).toEqual({ code: "state_mismatch", status: 400 });
       await context.close();
     });
   });

@@ -3,7 +3,16 @@ import { AuthAPI, AuthError, memoryStorage, type TokenStorage } from "../../src/
 import { useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { currentCode, nextStep, verifyAllEmails } from "../helpers/totp.js";
-import { freshUser, PASSWORD, recordingFetch, useHttp, verificationKey } from "./support.js";
+import {
+  atDummyLoginPage,
+  freshUser,
+  mailedCode,
+  PASSWORD,
+  recordingFetch,
+  useHttp,
+  verificationKey,
+  wrongCode,
+} from "./support.js";
 
 /**
  * AuthAPI through Node's fetch against the compact API of a real HTTP server: the tokens it keeps,
@@ -142,8 +151,13 @@ describe.each(dialects)("AuthAPI (%s)", (dialect) => {
       mfa_token: expect.any(String),
     });
     expect(await auth.getToken()).toBeNull();
-    // The mfa_token of the login is remembered.
-    const done = await auth.mfaAuthenticate(currentCode(server, setup.secret));
+    const right = currentCode(server, setup.secret);
+    await expect(auth.mfaAuthenticate(right === "000000" ? "111111" : "000000")).rejects.toMatchObject({
+      status: 400,
+      code: "incorrect_code",
+    });
+    // The mfa_token of the login is remembered, and a wrong code leaves it good.
+    const done = await auth.mfaAuthenticate(right);
     expect(done).toMatchObject({ token_type: "Bearer", user: { email: user.email } });
     expect(await auth.getUser()).toMatchObject({ email: user.email });
   });
@@ -179,6 +193,97 @@ describe.each(dialects)("AuthAPI (%s)", (dialect) => {
     expect(done).toMatchObject({ token_type: "Bearer", user: { username, email } });
     expect(await auth.getUser()).toMatchObject({ username });
   });
+
+  it("logs in by provider redirect: only the callback that brings back the state it kept", async () => {
+    const { auth, storage, requests } = authApi();
+    const url = new URL(await auth.providerRedirect("dummy"));
+    expect(url.pathname).toBe("/accounts/dummy/login/");
+    const state = url.searchParams.get("state");
+    expect(state).toEqual(expect.any(String));
+    expect(await storage.get("auth_provider_state")).toBe(state);
+
+    // Someone else's provider login, their code and state handed to this client (login CSRF).
+    const other = authApi();
+    const theirs = await atDummyLoginPage(await other.auth.providerRedirect("dummy"), {
+      id: String(Date.now()),
+      email: freshUser("attacker").email,
+    });
+    const forged = { code: theirs.searchParams.get("code")!, state: theirs.searchParams.get("state")! };
+    requests.length = 0;
+    const refused = await auth.providerCallback("dummy", forged).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuthError);
+    expect(refused).toMatchObject({ status: 400, code: "state_mismatch" });
+    // Refused here: the server never saw it (their state is still good), and ours is still kept.
+    expect(requests).toEqual([]);
+    expect(await storage.get("auth_provider_state")).toBe(state);
+    // A client that started no provider login keeps no state: it refuses any callback.
+    await expect(authApi().auth.providerCallback("dummy", forged)).rejects.toMatchObject({
+      code: "state_mismatch",
+    });
+    expect(await other.auth.providerCallback("dummy", forged)).toMatchObject({ flow: "provider_signup" });
+
+    const { email } = freshUser("redirect");
+    const back = await atDummyLoginPage(url.href, {
+      id: String(Date.now() + 1),
+      email,
+      email_verified: "on",
+    });
+    expect(back.origin + back.pathname).toBe("http://localhost:3000/auth/callback");
+    const pending = await auth.providerCallbackFromUrl("dummy", back.href);
+    expect(pending).toMatchObject({ flow: "provider_signup", provider: { id: "dummy" } });
+    expect(requests).toEqual(["POST /auth/providers/dummy/callback/"]);
+    // The state is used once: the same callback again is refused here.
+    expect(await storage.get("auth_provider_state")).toBeUndefined();
+    await expect(auth.providerCallbackFromUrl("dummy", back.href)).rejects.toMatchObject({
+      code: "state_mismatch",
+    });
+    expect(await auth.providerSignup({ username: freshUser("redirect").username })).toMatchObject({
+      token_type: "Bearer",
+      user: { email },
+    });
+  });
+
+  it("a login cancelled at the provider is an AuthError with the provider's error", async () => {
+    const { auth, requests } = authApi();
+    const back = await atDummyLoginPage(await auth.providerRedirect("dummy"), "cancel");
+    requests.length = 0;
+    const cancelled = await auth.providerCallbackFromUrl("dummy", back.href).catch((e: unknown) => e);
+    expect(cancelled).toBeInstanceOf(AuthError);
+    expect(cancelled).toMatchObject({ status: 400, code: "access_denied" });
+    expect(requests).toEqual([]);
+  });
+
+  it("a user without a password reauthenticates with a code: flow mfa_reauthenticate", async () => {
+    const { auth } = authApi();
+    const { username, email } = freshUser("mfareauth");
+    await auth.providerToken("dummy", {
+      id_token: JSON.stringify({ id: Date.now(), email, email_verified: true }),
+    });
+    await auth.providerSignup({ username });
+    // Just logged in by the provider: recent enough to activate TOTP.
+    const first = await auth.addTotp();
+    const { recovery_codes } = await auth.confirmTotp(first.secret, currentCode(server, first.secret));
+    // The TOTP is removed behind the compact API (which has no route for that); the recovery codes stay.
+    const user = await auth.getUser();
+    await server.latchkey.runtime.store.db
+      .deleteFrom("authenticator")
+      .where("user_id", "=", user!.id)
+      .where("type", "=", "totp")
+      .execute();
+    server.advance((server.latchkey.options.account.reauthenticationTimeout + 1) * 1000);
+    const again = await auth.addTotp();
+    const stale = await auth
+      .confirmTotp(again.secret, currentCode(server, again.secret))
+      .catch((e: unknown) => e);
+    expect(stale).toMatchObject({ name: "AuthError", status: 401, flow: "mfa_reauthenticate" });
+    await expect(auth.mfaReauthenticate("not-a-code")).rejects.toMatchObject({
+      status: 400,
+      code: "incorrect_code",
+    });
+    await auth.mfaReauthenticate(recovery_codes[0]!);
+    const confirmed = await auth.confirmTotp(again.secret, currentCode(server, again.secret));
+    expect(confirmed.recovery_codes.length).toBeGreaterThan(0);
+  });
 });
 
 describe.each(dialects)("AuthAPI with mandatory email verification (%s)", (dialect) => {
@@ -201,5 +306,77 @@ describe.each(dialects)("AuthAPI with mandatory email verification (%s)", (diale
     // Verified outside a login: nothing to log in with; then the login goes through.
     expect(await auth.verifyEmail(verificationKey(server, email))).toEqual({});
     expect(await auth.login(email, PASSWORD)).toMatchObject({ user: { email } });
+  });
+});
+
+describe.each(dialects)("AuthAPI with verification and password reset by code (%s)", (dialect) => {
+  const server = useLatchkey(dialect, {
+    account: {
+      emailVerification: "mandatory",
+      emailVerificationByCode: { enabled: true },
+      passwordResetByCode: { enabled: true },
+      signupFields: ["email*", "password1*"],
+      loginMethods: ["email"],
+    },
+  });
+  const http = useHttp(server);
+  const authApi = () => new AuthAPI(`${http.origin}/auth`, { storage: memoryStorage() });
+
+  it("a signup waits for verify_email; its verification_token survives a wrong code; the code logs in", async () => {
+    const auth = authApi();
+    const { email } = freshUser("code");
+    expect(await auth.signup(email, PASSWORD)).toEqual({
+      flow: "verify_email",
+      verification_sent: true,
+      verification_token: expect.any(String),
+    });
+    const code = mailedCode(server, email);
+    await expect(auth.verifyEmail(wrongCode(code))).rejects.toMatchObject({
+      status: 400,
+      code: "incorrect_code",
+    });
+    // The remembered verification_token goes with the code.
+    expect(await auth.verifyEmail(code)).toMatchObject({ token_type: "Bearer", user: { email } });
+    expect(await auth.getUser()).toMatchObject({ email });
+  });
+
+  it("a login of an unverified address hands out a verification_token another client can continue with", async () => {
+    const { email } = freshUser("codelogin");
+    await authApi().signup(email, PASSWORD);
+    const login = await authApi().login(email, PASSWORD);
+    expect(login).toEqual({ flow: "verify_email", verification_token: expect.any(String) });
+    const token = (login as { verification_token: string }).verification_token;
+    const elsewhere = authApi();
+    // Without the token a code belongs to no login.
+    await expect(elsewhere.verifyEmail(mailedCode(server, email))).rejects.toMatchObject({ status: 400 });
+    expect(await elsewhere.verifyEmail(mailedCode(server, email), token)).toMatchObject({
+      token_type: "Bearer",
+      user: { email },
+    });
+  });
+
+  it("resets the password with the mailed code and the reset_token; a wrong code keeps the token", async () => {
+    const auth = authApi();
+    const { email } = freshUser("reset");
+    await auth.signup(email, PASSWORD);
+    await auth.verifyEmail(mailedCode(server, email));
+    await auth.logout();
+
+    const unknown = await authApi().requestPasswordReset(freshUser("nobody").email);
+    expect(unknown).toEqual({ flow: "password_reset_by_code", reset_token: expect.any(String) });
+    expect(await auth.requestPasswordReset(email)).toEqual({
+      flow: "password_reset_by_code",
+      reset_token: expect.any(String),
+    });
+    const code = mailedCode(server, email);
+    const NEW_PASSWORD = "Another-Correct-Horse-7";
+    await expect(auth.confirmPasswordReset(wrongCode(code), NEW_PASSWORD)).rejects.toMatchObject({
+      status: 400,
+      code: "incorrect_code",
+    });
+    // The remembered reset_token goes with the code.
+    expect(await auth.confirmPasswordReset(code, NEW_PASSWORD)).toEqual({});
+    await expect(auth.login(email, PASSWORD)).rejects.toMatchObject({ status: 400 });
+    expect(await auth.login(email, NEW_PASSWORD)).toMatchObject({ user: { email } });
   });
 });

@@ -55,3 +55,30 @@ export function recordingFetch(): { fetch: typeof fetch; requests: string[] } {
     },
   };
 }
+
+/** The code of the newest code mail to an address (on a line of its own, indented). */
+export function mailedCode(server: TestServer, email: string): string {
+  const text = server.lastMail(email).text;
+  const code = /^ {4}(\S+)\s*$/m.exec(text)?.[1];
+  if (!code) throw new Error(`no code in ${text}`);
+  return code;
+}
+
+/** A code of the mailed codes' form that is not `code`. */
+export function wrongCode(code: string): string {
+  return code.startsWith("B") ? `C${code.slice(1)}` : `B${code.slice(1)}`;
+}
+
+/**
+ * Plays the user at the development provider's login page over HTTP (`form` the account entered,
+ * or "cancel"): the URL the page sends the user back to, the frontend's callback page.
+ */
+export async function atDummyLoginPage(url: string, form: Record<string, string> | "cancel"): Promise<URL> {
+  const body = new URLSearchParams(form === "cancel" ? { action: "cancel" } : form);
+  const response = await fetch(url, { method: "POST", body, redirect: "manual" });
+  const location = response.headers.get("location");
+  if (response.status !== 302 || !location) {
+    throw new Error(`the login page answered ${response.status}: ${await response.text()}`);
+  }
+  return new URL(location);
+}

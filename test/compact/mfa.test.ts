@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { countRows, insertUser, PASSWORD, sessionRows, type TestUser } from "../helpers/accounts.js";
 import { heldBodies } from "../helpers/client.js";
-import { type TestServer, useLatchkey } from "../helpers/latchkey.js";
+import { startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { currentCode, nextStep, serverNow } from "../helpers/totp.js";
 import { CompactClient, expectError, expectTokens } from "./support.js";
 
 /**
  * TOTP through the compact API: setup (with its QR image), the reauthentication it asks for when
- * the login is not recent, and the login's second step with its single-use, short-lived mfa_token.
+ * the login is not recent, and the login's second step with its short-lived mfa_token (spent by
+ * the login, kept by a wrong code).
  */
 
 const LOGIN_TIMEOUT = 900 * 1000;
@@ -99,7 +100,7 @@ describe.each(dialects)("compact API: TOTP (%s)", (dialect) => {
     expect(confirmed.status, confirmed.text).toBe(200);
   });
 
-  it("logs in with the second factor: the mfa_token is single use and no access token", async () => {
+  it("logs in with the second factor: the mfa_token is spent by the login and is no access token", async () => {
     const { user, secret } = await withTotp(server);
     const c = new CompactClient(server);
     const first = await c.post("/login", { username: user.username, password: PASSWORD });
@@ -126,27 +127,42 @@ describe.each(dialects)("compact API: TOTP (%s)", (dialect) => {
     );
   });
 
-  it("ends the pending login at a wrong code, and after the login timeout", async () => {
+  it("keeps the pending login at a wrong code; ends it at success and after the login timeout", async () => {
     const { user, secret } = await withTotp(server);
     const c = new CompactClient(server, false);
     const sessions = await countRows(server, "session");
-    const wrong = await c.post("/login", { username: user.username, password: PASSWORD });
+    const first = await c.post("/login", { username: user.username, password: PASSWORD });
     expect(await countRows(server, "session")).toBe(sessions + 1);
+    const token: string = first.body.mfa_token;
     // The pending login's row lives no longer than the login may.
-    const row = (await sessionRows(server)).find((r) => r.id === Number(wrong.body.mfa_token.split(".")[0]))!;
+    const row = (await sessionRows(server)).find((r) => r.id === Number(token.split(".")[0]))!;
     expect(Number(row.expires_at)).toBeLessThanOrEqual(serverNow(server) + LOGIN_TIMEOUT);
-    const refused = await c.post("/mfa/authenticate", { token: wrong.body.mfa_token, code: "000000" });
-    expectError(refused, 400, "incorrect_code", "code");
-    expect(await countRows(server, "session")).toBe(sessions);
+
+    // A typo, a missing or malformed code: refused, and the token still continues the login.
+    expectError(await c.post("/mfa/authenticate", { token, code: "000000" }), 400, "incorrect_code", "code");
+    expectError(await c.post("/mfa/authenticate", { token }), 400, "required", "code");
+    expectError(await c.post("/mfa/authenticate", { token, code: 123456 }), 400, "invalid", "code");
+    expect(await countRows(server, "session")).toBe(sessions + 1);
+    const done = await c.post("/mfa/authenticate", { token, code: currentCode(server, secret) });
+    expectTokens(done);
+    expect(done.body.user.id).toBe(user.id);
+    // Spent by the success: the login's session is the logged-in one now.
+    expect(await countRows(server, "session")).toBe(sessions + 1);
+    nextStep(server);
     expectError(
-      await c.post("/mfa/authenticate", { token: wrong.body.mfa_token, code: currentCode(server, secret) }),
+      await c.post("/mfa/authenticate", { token, code: currentCode(server, secret) }),
       400,
       "invalid_token",
       "token",
     );
-    expectError(await c.post("/mfa/authenticate", { token: wrong.body.mfa_token }), 400, "invalid_token");
 
     const late = await c.post("/login", { username: user.username, password: PASSWORD });
+    expectError(
+      await c.post("/mfa/authenticate", { token: late.body.mfa_token, code: "000000" }),
+      400,
+      "incorrect_code",
+    );
+    // A wrong code does not extend the token's life: it ends account.loginTimeout after the login.
     server.advance(LOGIN_TIMEOUT + 1000);
     expectError(
       await c.post("/mfa/authenticate", { token: late.body.mfa_token, code: currentCode(server, secret) }),
@@ -176,6 +192,37 @@ describe.each(dialects)("compact API: TOTP (%s)", (dialect) => {
     const answers = await Promise.all([send(codes[1]!), send(codes[2]!)]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
     expectError(answers.find((a) => a.status === 400)!, 400, "invalid_token", "token");
+  });
+
+  it("counts wrong codes under the failed-login limits, whatever the token", async () => {
+    const limited = await startLatchkey(dialect, { rateLimits: {} });
+    const { user, secret } = await withTotp(limited);
+    const c = new CompactClient(limited);
+    const { mfa_token: token } = (await c.post("/login", { username: user.username, password: PASSWORD }))
+      .body;
+    // allauth's login_failed: 5 failures per 5 minutes at one account from one IP.
+    for (let i = 0; i < 5; i++) {
+      expectError(
+        await c.post("/mfa/authenticate", { token, code: "000000" }),
+        400,
+        "incorrect_code",
+        "code",
+      );
+    }
+    const locked = await c.post("/mfa/authenticate", { token, code: currentCode(limited, secret) });
+    expectError(locked, 400, "too_many_login_attempts", "code");
+    // A new login (a new token) does not reset the count; the first token is still the login's.
+    const again = await c.post("/login", { username: user.username, password: PASSWORD });
+    expectError(
+      await c.post("/mfa/authenticate", { token: again.body.mfa_token, code: currentCode(limited, secret) }),
+      400,
+      "too_many_login_attempts",
+    );
+    expectError(
+      await c.post("/mfa/authenticate", { token, code: currentCode(limited, secret) }),
+      400,
+      "too_many_login_attempts",
+    );
   });
 
   it("takes a recovery code as the second factor, and reauthenticates with a code", async () => {

@@ -204,7 +204,7 @@ describe.each(dialects)("compact API: provider signup (%s)", (dialect) => {
     socialaccount: { providers: { dummy: {} }, autoSignup: false },
   });
 
-  it("answers provider_signup with a single-use signup_token; the signup completes with it", async () => {
+  it("answers provider_signup with a signup_token; the signup completes with it, spending it", async () => {
     const c = new CompactClient(server);
     const account = dummyAccount({ email: `${unique("ps")}@example.org`, email_verified: true });
     const pending = await c.post("/providers/dummy/token", { id_token: JSON.stringify(account) });
@@ -226,17 +226,27 @@ describe.each(dialects)("compact API: provider signup (%s)", (dialect) => {
       "token",
     );
 
-    // A refused form ends the pending signup too: single use.
+    // A refused form leaves the signup pending, as allauth does: the token still completes it.
     const other = dummyAccount({ email: `${unique("ps")}@example.org`, email_verified: true });
     const second = await c.post("/providers/dummy/token", { id_token: JSON.stringify(other) });
+    const retry = { token: second.body.signup_token, username: unique("ps") };
     expectError(
-      await c.post("/providers/signup", { token: second.body.signup_token, email: "not-an-address" }),
+      await c.post("/providers/signup", { ...retry, email: "not-an-address" }),
       400,
       "invalid",
       "email",
     );
     expectError(
-      await c.post("/providers/signup", { token: second.body.signup_token, email: other.email }),
+      await c.post("/providers/signup", { ...retry, username: 42, email: other.email }),
+      400,
+      "invalid",
+      "username",
+    );
+    const completed = await c.post("/providers/signup", { ...retry, email: other.email });
+    expectTokens(completed);
+    expect(completed.body.user.email).toBe(other.email);
+    expectError(
+      await c.post("/providers/signup", { ...retry, email: other.email }),
       400,
       "invalid_token",
       "token",
