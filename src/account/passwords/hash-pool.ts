@@ -68,6 +68,7 @@ class HashPool {
       if (!thread) return;
       const { call, pending } = this.waiting.shift()!;
       const id = this.nextId++;
+      if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, pending);
       thread.worker.postMessage({ ...call, id });
     }
@@ -89,12 +90,11 @@ class HashPool {
       eval: true,
       workerData: { nice: HASHING_NICE, argon2: createRequire(import.meta.url).resolve("@node-rs/argon2") },
     });
-    // Idle hashing threads keep no process alive.
-    worker.unref();
     const thread: HashThread = { worker, pending: new Map() };
     worker.on("message", (message: { id: number; value?: unknown; error?: string }) => {
       const pending = thread.pending.get(message.id);
       thread.pending.delete(message.id);
+      if (thread.pending.size === 0) worker.unref();
       if (message.error !== undefined) pending?.reject(new Error(message.error));
       else pending?.resolve(message.value);
       this.dispatch();
@@ -109,6 +109,9 @@ class HashPool {
     worker.on("exit", (code) => {
       if (this.threads.includes(thread)) fail(new Error(`hashing thread exited with code ${code}`));
     });
+    // A thread holds the process open while it has calls to answer, and no longer: idle, it is
+    // unref'd. (Unref'd only now: adding the "message" listener refs the worker's port again.)
+    worker.unref();
     this.threads.push(thread);
     return thread;
   }
