@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+    // The demo's end-to-end tests need it installed and built: `npm run test:e2e` runs them.
+    exclude: [...configDefaults.exclude, "test/e2e/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
