@@ -1,5 +1,5 @@
 import type { Context, Runtime } from "../base/context.js";
-import { safeEqual } from "../core/crypto.js";
+import { randomToken, safeEqual, sha256 } from "../core/crypto.js";
 import { SessionKey } from "../sessions/keys.js";
 import type { Session } from "../sessions/session.js";
 import {
@@ -102,7 +102,12 @@ export async function refreshTokens(rt: Runtime, token: string): Promise<Compact
     }
     const stored = JSON.stringify(session.data);
     const tokens = issueTokens(session, rt, now, [...held.rotated, held.hash].slice(-ROTATED_KEPT));
-    if (await rt.sessions.replaceData(parsed.rowId, stored, JSON.stringify(session.data))) return tokens;
+    // A new token hash for the row (its token is never handed out): a request with the old access
+    // token that loaded the session before this refresh would otherwise write the old pair back
+    // when it commits, bringing the replaced refresh token back to life.
+    const newTokenHash = sha256(randomToken());
+    if (await rt.sessions.replaceData(parsed.rowId, stored, JSON.stringify(session.data), newTokenHash))
+      return tokens;
   }
   return null;
 }

@@ -314,11 +314,14 @@ export class SessionStore {
   /**
    * Replaces a session's data only if it still holds `expected` (JSON as stored), so two requests
    * racing to rotate the same refresh token cannot both win. False when it changed or is gone.
+   * With `newTokenHash` the row's token hash changes too, and with it the guard of every request
+   * that loaded the session before (see commit): none of them can write the old data back. Only
+   * for sessions whose token nobody holds (the compact API's).
    */
-  async replaceData(rowId: number, expected: string, next: string): Promise<boolean> {
+  async replaceData(rowId: number, expected: string, next: string, newTokenHash?: string): Promise<boolean> {
     const result = await this.store.db
       .updateTable("session")
-      .set({ data: next })
+      .set({ data: next, ...(newTokenHash !== undefined ? { token_hash: newTokenHash } : {}) })
       .where("id", "=", rowId)
       .where("data", "=", expected)
       .executeTakeFirst();

@@ -160,6 +160,30 @@ describe.each(dialects)("compact API tokens (%s)", (dialect) => {
     expectError(await c.get("/user", { token: winner.body.access_token }), 401, "invalid_token");
   });
 
+  it("a request that loaded the session before a refresh cannot write the replaced pair back", async () => {
+    const user = await insertUser(server);
+    const c = new CompactClient(server);
+    expectTokens(await c.post("/login", { username: user.username, password: PASSWORD }));
+    const old = { access: c.access!, refresh: c.refresh! };
+    // A request with the old access token, in flight: it loaded the session and changes it.
+    const sessions = server.latchkey.runtime.sessions;
+    const inFlight = await sessions.loadByRow(Number(old.access.split(".")[0]), Date.now());
+    expect((await c.post("/token/refresh", { refresh_token: old.refresh })).status).toBe(200);
+    inFlight!.session.set("reauthenticated_at", Date.now());
+    await sessions.commit(inFlight!.session, { ip: "127.0.0.1", userAgent: "test" }, Date.now());
+    // The new pair holds; the replaced one stays replaced (and coming back, it is a reuse).
+    expect((await c.get("/user")).status).toBe(200);
+    expectError(await c.get("/user", { token: old.access }), 401, "invalid_token");
+    expect((await c.post("/token/refresh", { refresh_token: c.refresh })).status).toBe(200);
+    expectError(
+      await c.post("/token/refresh", { refresh_token: old.refresh }),
+      400,
+      "invalid_token",
+      "refresh_token",
+    );
+    expectError(await c.get("/user"), 401, "invalid_token");
+  });
+
   it("refuses refresh tokens that name no session, another secret, or an access token", async () => {
     const user = await insertUser(server);
     const c = new CompactClient(server);
