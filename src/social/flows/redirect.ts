@@ -242,25 +242,46 @@ export async function providerCallback(ctx: Context, page: PageRequest): Promise
     );
   }
   params.delete(HOPPED);
-  let login: SocialLogin;
+  const login = await exchangeForLogin(ctx, provider, flow, state, params);
+  if (!login) return errorRedirect(flow.next, "unknown", flow.process);
+  return finish(ctx, login, flow);
+}
+
+/**
+ * The provider's side of a callback: the code exchanged with the flow's PKCE verifier and nonce,
+ * and the person's profile read; null when the provider refused or could not be reached (logged).
+ * `assumeIssuer`: a callback without `iss` is taken to come from the provider the state went to,
+ * when the provider sends `iss` (a client handing the callback on may leave it out).
+ */
+async function exchangeForLogin(
+  ctx: Context,
+  provider: ProviderApp,
+  flow: FlowState,
+  state: string,
+  callback: URLSearchParams,
+  assumeIssuer = false,
+): Promise<SocialLogin | null> {
   try {
     const call = callProvider(ctx, provider);
-    const tokens = await exchangeCode(call, params, {
+    if (assumeIssuer && !callback.has("iss")) {
+      const as = await call.metadata();
+      if (as.authorization_response_iss_parameter_supported) callback.set("iss", as.issuer);
+    }
+    const tokens = await exchangeCode(call, callback, {
       state,
       redirectUri: flow.redirectUri,
       secrets: { codeVerifier: flow.codeVerifier, nonce: flow.nonce },
     });
     const data = await provider.spec.profile(call, tokens, flow.posted ?? {});
-    login = socialLoginFrom(provider, data, {
+    return socialLoginFrom(provider, data, {
       accessToken: tokens.access_token,
       refreshToken: tokens.refresh_token ?? null,
       expiresAt: tokens.expires_in !== undefined ? ctx.now() + tokens.expires_in * 1000 : null,
     });
   } catch (err) {
     logProviderFailure(ctx, provider.id, err, "provider callback failed");
-    return errorRedirect(flow.next, "unknown", flow.process);
+    return null;
   }
-  return finish(ctx, login, flow);
 }
 
 /** Why an unbound redirect could not start or complete. */
@@ -331,27 +352,9 @@ export async function completeUnboundRedirect(
     }
     login = socialLoginFrom(provider, flow.dummyAccount, null);
   } else {
-    try {
-      const call = callProvider(ctx, provider);
-      const as = await call.metadata();
-      if (!callback.has("iss") && as.authorization_response_iss_parameter_supported) {
-        callback.set("iss", as.issuer);
-      }
-      const tokens = await exchangeCode(call, callback, {
-        state,
-        redirectUri: flow.redirectUri,
-        secrets: { codeVerifier: flow.codeVerifier, nonce: flow.nonce },
-      });
-      const data = await provider.spec.profile(call, tokens, {});
-      login = socialLoginFrom(provider, data, {
-        accessToken: tokens.access_token,
-        refreshToken: tokens.refresh_token ?? null,
-        expiresAt: tokens.expires_in !== undefined ? ctx.now() + tokens.expires_in * 1000 : null,
-      });
-    } catch (err) {
-      logProviderFailure(ctx, provider.id, err, "provider callback failed");
-      return { failed: "provider_failed" };
-    }
+    const exchanged = await exchangeForLogin(ctx, provider, flow, state, callback, true);
+    if (!exchanged) return { failed: "provider_failed" };
+    login = exchanged;
   }
   return completeSocialLogin(ctx, login, "login");
 }
