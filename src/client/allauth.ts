@@ -31,6 +31,7 @@ import {
   type TotpAuthenticator,
   type WebAuthnAuthenticator,
 } from "./answers.js";
+import { exclusive } from "./lock.js";
 import { defaultStorage, type TokenStorage } from "./storage.js";
 
 /**
@@ -44,7 +45,9 @@ import { defaultStorage, type TokenStorage } from "./storage.js";
  * - `app`: keeps the newest `meta.session_token` and sends it as `X-Session-Token`, drops it on
  *   410. With the JWT strategy the login's `meta.access_token` replaces it (sent as
  *   `Authorization: Bearer`, as allauth's JWT docs advise) and is refreshed with the refresh
- *   token before it expires, or when the server refuses it (then the request is repeated once).
+ *   token before it expires, or when the server refuses it (then the request is repeated once);
+ *   one refresh at a time across the tabs sharing the storage (Web Locks), a tab that waited
+ *   taking the tokens the other stored.
  *
  * Every answer that tells the authentication state (401, 410, a 200 with
  * `meta.is_authenticated`) goes to the `onAuthChange` listeners and, in browsers, is dispatched on
@@ -272,15 +275,16 @@ export function createAllauthClient(options: AllauthClientOptions): AllauthClien
     // An access token the server no longer takes makes the request anonymous. This device's clock
     // said it was still good (else it was refreshed above): the clocks disagree. Refresh, and repeat
     // the request where that is safe: a GET, or a route whose gate refused it before it did anything.
+    // A token another call or tab has already replaced is repeated with the stored one.
     if (
       accessToken &&
       !retried &&
       told?.status === "anonymous" &&
       answer.status === 401 &&
-      (method === "GET" || opts.gated)
+      (method === "GET" || opts.gated) &&
+      ((await storage.get(ACCESS_TOKEN_KEY)) !== accessToken || (await refreshTokens()).status === 200)
     ) {
-      const refreshed = await refreshTokens();
-      if (refreshed.status === 200) return call(method, path, opts, true);
+      return call(method, path, opts, true);
     }
     if (kind === "app") await keepTokens(answer, method === "DELETE" && path === "/auth/session");
     if (told) {
@@ -309,23 +313,34 @@ export function createAllauthClient(options: AllauthClientOptions): AllauthClien
     }
   }
 
-  /** One refresh at a time: concurrent refusals share it, so a rotating refresh token is spent once. */
+  /**
+   * One refresh at a time: concurrent refusals share it, and other tabs wait for it, so a rotating
+   * refresh token is spent once.
+   */
   function refreshTokens(): Promise<DataAnswer<RefreshedTokens>> {
     refreshing ??= (async () => {
-      const refreshToken = (await storage.get(REFRESH_TOKEN_KEY)) ?? "";
-      const answer = await call<DataAnswer<RefreshedTokens>>("POST", "/tokens/refresh", {
-        body: { refresh_token: refreshToken },
-        anonymous: true,
+      const spending = await storage.get(REFRESH_TOKEN_KEY);
+      return exclusive(`latchkey-refresh:${url}`, async (): Promise<DataAnswer<RefreshedTokens>> => {
+        const refreshToken = await storage.get(REFRESH_TOKEN_KEY);
+        const accessToken = await storage.get(ACCESS_TOKEN_KEY);
+        // Another tab refreshed while this one waited: the pair it stored is this one's.
+        if (refreshToken && accessToken && refreshToken !== spending) {
+          return { status: 200, data: { access_token: accessToken, refresh_token: refreshToken } };
+        }
+        const answer = await call<DataAnswer<RefreshedTokens>>("POST", "/tokens/refresh", {
+          body: { refresh_token: refreshToken ?? "" },
+          anonymous: true,
+        });
+        if (answer.status === 200) {
+          await storage.set(ACCESS_TOKEN_KEY, answer.data.access_token);
+          if (answer.data.refresh_token) await storage.set(REFRESH_TOKEN_KEY, answer.data.refresh_token);
+        } else if (answer.status === 400) {
+          // The server refuses the refresh token (a bare 400); an outage (5xx) is not a logout.
+          await storage.remove(ACCESS_TOKEN_KEY);
+          await storage.remove(REFRESH_TOKEN_KEY);
+        }
+        return answer;
       });
-      if (answer.status === 200) {
-        await storage.set(ACCESS_TOKEN_KEY, answer.data.access_token);
-        if (answer.data.refresh_token) await storage.set(REFRESH_TOKEN_KEY, answer.data.refresh_token);
-      } else if (answer.status === 400) {
-        // The server refuses the refresh token (a bare 400); an outage (5xx) is not a logout.
-        await storage.remove(ACCESS_TOKEN_KEY);
-        await storage.remove(REFRESH_TOKEN_KEY);
-      }
-      return answer;
     })().finally(() => {
       refreshing = undefined;
     });

@@ -1,4 +1,5 @@
 import type { ProviderInfo, User } from "../core/wire.js";
+import { exclusive } from "./lock.js";
 import { defaultStorage, type TokenStorage } from "./storage.js";
 
 /**
@@ -6,6 +7,8 @@ import { defaultStorage, type TokenStorage } from "./storage.js";
  * React Native app or Node, through `fetch`. It keeps the access token (storage key `auth_token`)
  * and the refresh token (`auth_refresh_token`), sends `Authorization: Bearer` on every call, and
  * when the server refuses the access token (401 `invalid_token`) refreshes once and retries.
+ * Refreshes are one at a time across the tabs sharing the storage (Web Locks), and a tab that waited
+ * takes the pair the other stored rather than spending the refresh token that pair replaced.
  */
 
 /** The storage key of the access token. */
@@ -149,10 +152,19 @@ export class AuthAPI {
     return this.#call("POST", "email/verify", { key, token: verificationToken }, true);
   }
 
-  /** Logs in with an email address, or with a username (an identifier without `@`). */
-  login(identifier: string, password: string): Promise<LoginResult> {
-    const field = identifier.includes("@") ? "email" : "username";
-    return this.#call("POST", "login", { [field]: identifier, password }, true);
+  /**
+   * Logs in with an email address, or with a username (a string without `@`); `{ email }` or
+   * `{ username }` says which it is (a username may contain `@`).
+   */
+  login(
+    identifier: string | { email: string } | { username: string },
+    password: string,
+  ): Promise<LoginResult> {
+    const by =
+      typeof identifier === "string"
+        ? { [identifier.includes("@") ? "email" : "username"]: identifier }
+        : identifier;
+    return this.#call("POST", "login", { ...by, password }, true);
   }
 
   /** The second factor of a login that answered `mfa_authenticate` (a TOTP or recovery code). */
@@ -188,7 +200,14 @@ export class AuthAPI {
    * do this themselves.
    */
   refresh(): Promise<boolean> {
-    this.#refreshing ??= this.#refresh().finally(() => {
+    this.#refreshing ??= (async () => {
+      const spending = await this.#storage.get(REFRESH_TOKEN_KEY);
+      return exclusive(`latchkey-refresh:${this.baseURL}`, async () => {
+        const stored = await this.#storage.get(REFRESH_TOKEN_KEY);
+        // Another tab refreshed (or logged out) while this one waited: its tokens are this one's.
+        return stored === spending ? this.#refresh(stored) : !!stored;
+      });
+    })().finally(() => {
       this.#refreshing = undefined;
     });
     return this.#refreshing;
@@ -329,7 +348,7 @@ export class AuthAPI {
       response.status === 401 &&
       ((response.headers.get("www-authenticate") ?? "").includes("invalid_token") ||
         answer.errors?.some((e: AuthErrorDetail) => e.code === "invalid_token"));
-    // A token another call has already replaced is retried as it is; else refresh first.
+    // A token another call or tab has already replaced: retry with the stored one; else refresh first.
     if (refused && token && !retried && ((await this.getToken()) !== token || (await this.refresh()))) {
       return this.#call(method, path, body, flows, true);
     }
@@ -353,8 +372,7 @@ export class AuthAPI {
     }
   }
 
-  async #refresh(): Promise<boolean> {
-    const refreshToken = await this.#storage.get(REFRESH_TOKEN_KEY);
+  async #refresh(refreshToken: string | null | undefined): Promise<boolean> {
     if (!refreshToken) return false;
     const response = await this.#fetch(`${this.baseURL}/token/refresh/`, {
       method: "POST",

@@ -19,7 +19,7 @@ export const compactArea: Area = {
   messages: compactMessages,
 };
 
-/** The compact API over the app routes these options serve; null when compactApi.basePath is false. */
+/** The compact API over the app routes these options serve; null when compactApi.basePath is false or `clients` lacks "app". */
 export function compactApi(o: ResolvedOptions, appRoutes: readonly Route[]): MountedApi | null {
   return mountCompactApi(o, COMPACT_ROUTES, appRoutes);
 }

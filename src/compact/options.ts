@@ -8,7 +8,7 @@ export const compactApiOptions = z
   .object({
     /**
      * URL prefix of the compact Bearer-token API (`/auth/login/`, `/auth/user/`, …), served beside
-     * the allauth API; false turns it off.
+     * the allauth API only when `clients` includes "app"; false turns it off.
      */
     basePath: z
       .union([

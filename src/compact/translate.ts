@@ -292,7 +292,8 @@ function routeName(route: Pick<Route, "method" | "path">): string {
 
 /**
  * The compact API over the app routes served with these options: each compact route whose app
- * route is served (any `clients`: the compact API does not need the app tree to be public).
+ * route is served. It hands out Bearer tokens, an app client's credential: it is served only when
+ * `clients` includes "app" (an operator who keeps to cookie sessions gets no tokens).
  */
 export function mountCompactApi(
   o: ResolvedOptions,
@@ -300,7 +301,7 @@ export function mountCompactApi(
   appRoutes: readonly Route[],
 ): MountedApi | null {
   const basePath = o.compactApi.basePath;
-  if (basePath === false) return null;
+  if (basePath === false || !o.clients.includes(Client.APP)) return null;
   const byName = new Map(
     appRoutes
       .filter((r) => r.clients === undefined || r.clients.includes(Client.APP))

@@ -283,7 +283,7 @@ export function openApiDocument(source: DocumentSource): OpenApiDocument {
           schema: { type: "string", enum: [...served] },
         },
       },
-      securitySchemes: securitySchemes(o),
+      securitySchemes: securitySchemes(o, source.mounted !== null),
     },
   };
 }
@@ -293,7 +293,7 @@ const INFO = `Headless authentication, wire-compatible with django-allauth's hea
 The API has two client trees: \`{base}/browser/v1/…\` (the session cookie; unsafe methods send the CSRF cookie's value in the CSRF header) and \`{base}/app/v1/…\` (the \`X-Session-Token\` header, handed out in \`meta.session_token\`). Every answer is JSON in the envelope \`{status, data, meta, errors}\` (keys without a value are omitted); errors are \`{message, code, param}\`. Beside what each operation lists, any API path may answer 404 (\`not_found\`), 405 (\`method_not_allowed\`), 413 (\`payload_too_large\`), 500 (\`internal_error\`) and 503 (\`service_unavailable\`, with Retry-After) in the same envelope.`;
 
 /** How callers prove who they are, with the names the options give the cookies and headers. */
-function securitySchemes(o: ResolvedOptions): Record<string, unknown> {
+function securitySchemes(o: ResolvedOptions, compact: boolean): Record<string, unknown> {
   const schemes: Record<string, unknown> = {};
   if (o.clients.includes(Client.BROWSER)) {
     schemes.sessionCookie = {
@@ -327,7 +327,7 @@ function securitySchemes(o: ResolvedOptions): Record<string, unknown> {
       };
     }
   }
-  if (o.compactApi.basePath !== false) {
+  if (compact) {
     schemes.compactAccessToken = {
       type: "http",
       scheme: "bearer",

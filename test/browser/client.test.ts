@@ -305,6 +305,42 @@ describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", ()
       await context.close();
     });
 
+    it("two tabs whose tokens expired together: one refresh under the Web Lock, both get the user", async () => {
+      const { context, page } = await openPage();
+      const user = freshUser("tabs");
+      await page.evaluate((u) => window.auth.signup(u.email, u.password, u.username), user);
+      const other = await context.newPage();
+      await other.goto(`${origin}/`);
+      await other.waitForFunction(() => window.clientReady === true);
+      // Both tabs' refused calls are answered at once, so both go for a refresh.
+      const held: (() => void)[] = [];
+      await context.route("**/auth/user/", async (route) => {
+        const response = await route.fetch();
+        if (held.length < 2) {
+          await new Promise<void>((resolve) => {
+            held.push(resolve);
+            if (held.length === 2) for (const release of held) release();
+          });
+        }
+        await route.fulfill({ response });
+      });
+      const refreshes: string[] = [];
+      context.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/auth/token/refresh/") refreshes.push(request.url());
+      });
+      server.advance(3_601_000);
+      const users = await Promise.all([page, other].map((tab) => tab.evaluate(() => window.auth.getUser())));
+      expect(users.map((u) => u?.username)).toEqual([user.username, user.username]);
+      expect(refreshes).toHaveLength(1);
+      // The session lives on in both tabs.
+      await other.reload();
+      await other.waitForFunction(() => window.clientReady === true);
+      for (const tab of [page, other]) {
+        expect(await tab.evaluate(() => window.auth.getUser())).toMatchObject({ username: user.username });
+      }
+      await context.close();
+    });
+
     it("logs in with TOTP: mfa_authenticate, then the code", async () => {
       const { context, page } = await openPage();
       const user = freshUser("compactmfa");

@@ -10,7 +10,15 @@ import {
 import { useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { currentCode, nextStep } from "../helpers/totp.js";
-import { freshUser, PASSWORD, recordingFetch, useHttp, verificationKey } from "./support.js";
+import {
+  answeredTogether,
+  freshUser,
+  installWebLocks,
+  PASSWORD,
+  recordingFetch,
+  useHttp,
+  verificationKey,
+} from "./support.js";
 
 /**
  * The typed allauth client, app kind, through Node's fetch against a real HTTP server: the
@@ -278,6 +286,27 @@ describe.each(dialects)("typed client, app kind with the JWT strategy (%s)", (di
     server.advance(301_000);
     const answers = await Promise.all([client.getSession(), client.listEmails()]);
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
+  });
+
+  it("two tabs on one storage whose access tokens expired together: one refresh, both answered", async () => {
+    const locks = installWebLocks();
+    const storage = memoryStorage();
+    const baseUrl = `${http.origin}/_allauth`;
+    const signup = createAllauthClient({ kind: "app", baseUrl, storage });
+    expect((await signup.signup({ ...freshUser("tabs"), password: PASSWORD })).status).toBe(200);
+    const network = answeredTogether(2, "GET /_allauth/app/v1/auth/session");
+    const tabs = [0, 1].map(() =>
+      createAllauthClient({ kind: "app", baseUrl, storage, fetch: network.fetch }),
+    );
+    server.advance(301_000);
+    const answers = await Promise.all(tabs.map((tab) => tab.getSession()));
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(network.requests.filter((r) => r === "POST /_allauth/app/v1/tokens/refresh")).toHaveLength(1);
+    expect(locks).toEqual([`latchkey-refresh:${baseUrl}/app/v1`, `latchkey-refresh:${baseUrl}/app/v1`]);
+    // The session lives on: the stored pair works, and refreshes again.
+    for (const tab of tabs) expect((await tab.getSession()).status).toBe(200);
+    expect((await tabs[1]!.refreshTokens()).status).toBe(200);
+    expect((await tabs[0]!.listEmails()).status).toBe(200);
   });
 
   it("forgets the tokens when the refresh token is refused too: the answer is anonymous", async () => {

@@ -4,8 +4,10 @@ import { useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { currentCode, nextStep, verifyAllEmails } from "../helpers/totp.js";
 import {
+  answeredTogether,
   atDummyLoginPage,
   freshUser,
+  installWebLocks,
   mailedCode,
   PASSWORD,
   recordingFetch,
@@ -65,6 +67,18 @@ describe.each(dialects)("AuthAPI (%s)", (dialect) => {
     expect(byUsername).toMatchObject({ user: { email: user.email } });
   });
 
+  it("logs in with { username } a username that contains @, and with { email }", async () => {
+    const { auth } = authApi();
+    const user = freshUser("at");
+    const username = `${user.username}@home`;
+    expect(await auth.signup(user.email, PASSWORD, username)).toMatchObject({ user: { username } });
+    await auth.logout();
+    // As a bare string it is taken for an address, which has no account.
+    await expect(auth.login(username, PASSWORD)).rejects.toMatchObject({ status: 400 });
+    expect(await auth.login({ username }, PASSWORD)).toMatchObject({ user: { email: user.email } });
+    expect(await authApi().auth.login({ email: user.email }, PASSWORD)).toMatchObject({ user: { username } });
+  });
+
   it("refuses with AuthError: status, errors and the first code", async () => {
     const { auth } = authApi();
     const error = await auth.login("nobody@example.org", "not-the-password").catch((e: unknown) => e);
@@ -94,6 +108,25 @@ describe.each(dialects)("AuthAPI (%s)", (dialect) => {
     server.advance(3_601_000);
     const users = await Promise.all([auth.getUser(), auth.getUser()]);
     expect(users.map((u) => u?.id)).toEqual([users[0]!.id, users[0]!.id]);
+  });
+
+  it("two tabs on one storage whose tokens expired together: one refresh, both get the user", async () => {
+    const locks = installWebLocks();
+    const { storage, user } = await signedUp();
+    const spent = await storage.get("auth_refresh_token");
+    const network = answeredTogether(2, "GET /auth/user/");
+    const tabs = [0, 1].map(() => new AuthAPI(`${http.origin}/auth`, { storage, fetch: network.fetch }));
+    server.advance(3_601_000);
+    const users = await Promise.all(tabs.map((tab) => tab.getUser()));
+    expect(users.map((u) => u?.username)).toEqual([user.username, user.username]);
+    // The tab that waited for the lock found the pair the other stored and spent nothing.
+    expect(network.requests.filter((r) => r === "POST /auth/token/refresh/")).toHaveLength(1);
+    expect(locks).toEqual([`latchkey-refresh:${http.origin}/auth`, `latchkey-refresh:${http.origin}/auth`]);
+    expect(await storage.get("auth_refresh_token")).not.toBe(spent);
+    // The session lives on: the stored pair works, and refreshes again.
+    for (const tab of tabs) expect(await tab.getUser()).toMatchObject({ username: user.username });
+    expect(await tabs[1]!.refresh()).toBe(true);
+    expect(await tabs[0]!.getUser()).toMatchObject({ username: user.username });
   });
 
   it("forgets the tokens when the refresh is refused: getUser is null", async () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, onTestFinished, vi } from "vitest";
 import { toNodeListener } from "../../src/adapters/node.js";
 import type { TestServer } from "../helpers/latchkey.js";
 
@@ -81,4 +81,55 @@ export async function atDummyLoginPage(url: string, form: Record<string, string>
     throw new Error(`the login page answered ${response.status}: ${await response.text()}`);
   }
   return new URL(location);
+}
+
+/**
+ * `navigator.locks` as browsers have it (Node has none), for the running test: one holder of a
+ * name at a time, the others queued in order. Answers the names requested, in order.
+ */
+export function installWebLocks(): string[] {
+  const requested: string[] = [];
+  const tails = new Map<string, Promise<unknown>>();
+  vi.stubGlobal("navigator", {
+    locks: {
+      request(name: string, work: () => Promise<unknown>) {
+        requested.push(name);
+        const run = (tails.get(name) ?? Promise.resolve()).then(work);
+        tails.set(
+          name,
+          run.catch(() => undefined),
+        );
+        return run;
+      },
+    },
+  });
+  onTestFinished(() => {
+    vi.unstubAllGlobals();
+  });
+  return requested;
+}
+
+/**
+ * A `fetch` that records the method and path of every request, and holds the answers to the first
+ * `count` requests for `path` until all of them are answered: the calls that sent them go on
+ * together, as tabs whose access tokens expired at the same moment do.
+ */
+export function answeredTogether(count: number, path: string): { fetch: typeof fetch; requests: string[] } {
+  const requests: string[] = [];
+  const held: (() => void)[] = [];
+  return {
+    requests,
+    fetch: async (input, init) => {
+      const name = `${init?.method ?? "GET"} ${new URL(String(input)).pathname}`;
+      requests.push(name);
+      const response = await fetch(input, init);
+      if (name === path && held.length < count) {
+        await new Promise<void>((resolve) => {
+          held.push(resolve);
+          if (held.length === count) for (const release of held) release();
+        });
+      }
+      return response;
+    },
+  };
 }

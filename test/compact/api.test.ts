@@ -272,20 +272,33 @@ describe.each(dialects)("compact API options (%s)", (dialect) => {
     expectTokens(await new CompactClient(limited, true, "10.9.8.7").post("/login", body));
   });
 
-  it("works whatever clients and tokens.strategy say", async () => {
-    const browserOnly = await startLatchkey(dialect, {
-      clients: ["browser"],
+  it("is served only when clients includes app: with the browser alone its paths are 404, no tokens", async () => {
+    const browserOnly = await startLatchkey(dialect, { clients: ["browser"] });
+    const user = await insertUser(browserOnly);
+    const c = new CompactClient(browserOnly);
+    const body = { username: user.username, password: PASSWORD };
+    expectError(await c.post("/login", body), 404, "not_found");
+    expectError(await c.post("/token/refresh", { refresh_token: "1.x" }), 404, "not_found");
+    expectError(await c.get("/user"), 404, "not_found");
+    expect(c.access).toBeNull();
+    expect(browserOnly.latchkey.prefixes).not.toContain("/auth");
+    await loginClient(browserOnly, Client.BROWSER, user);
+  });
+
+  it("works whatever tokens.strategy says, with the app tree alone", async () => {
+    const appOnly = await startLatchkey(dialect, {
+      clients: ["app"],
       tokens: {
         strategy: "jwt",
         jwt: { algorithm: "HS256", privateKey: "a-test-secret-of-at-least-thirty-two-bytes" },
       },
     });
-    const user = await insertUser(browserOnly);
-    const c = new CompactClient(browserOnly);
-    expect((await browserOnly.client(Client.APP).get("/config")).status).toBe(404);
+    const user = await insertUser(appOnly);
+    const c = new CompactClient(appOnly);
+    expect((await appOnly.client(Client.BROWSER).get("/config")).status).toBe(404);
     expectTokens(await c.post("/login", { username: user.username, password: PASSWORD }));
     expect((await c.get("/user")).body.id).toBe(user.id);
-    const found = await browserOnly.latchkey.getSession({ authorization: `Bearer ${c.access}` });
+    const found = await appOnly.latchkey.getSession({ authorization: `Bearer ${c.access}` });
     expect(found?.user.id).toBe(user.id);
   });
 });

@@ -15,6 +15,7 @@ import { deref, documentOf, EVERY_FEATURE, type Json, operations } from "./docum
 const CONFIGURATIONS: [string, LatchkeyOptions][] = [
   ["the defaults", {}],
   ["every feature", EVERY_FEATURE],
+  ["the browser client alone", { clients: ["browser"] }],
   [
     "the app client alone, JWT",
     {
@@ -116,6 +117,15 @@ describe("the document reflects the options", () => {
     expect(Object.keys(off.paths).filter((p) => !p.startsWith("/_allauth/"))).toEqual([]);
     expect(off.components.securitySchemes.compactAccessToken).toBeUndefined();
     expect(off.tags.map((t: Json) => t.name)).not.toContain("Compact API");
+  });
+
+  it("the browser client alone: no compact API (it hands out Bearer tokens, an app credential)", async () => {
+    const doc: Json = await documentOf({ clients: ["browser"] });
+    const outside = Object.keys(doc.paths).filter((p) => !p.startsWith("/_allauth/"));
+    expect(outside).toEqual([]);
+    expect(Object.keys(doc.paths)).toContain("/_allauth/browser/v1/auth/login");
+    expect(doc.components.securitySchemes.compactAccessToken).toBeUndefined();
+    expect(doc.tags.map((t: Json) => t.name)).not.toContain("Compact API");
   });
 
   it("social login: its endpoints and callback pages only with a provider", async () => {
