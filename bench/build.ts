@@ -4,7 +4,7 @@
  * that the checkout's dist/ is neither needed nor touched.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -36,6 +36,11 @@ export function buildPackage(): Build {
       stdio: "ignore",
     },
   );
+  // As scripts/build.mjs does: the docs page's files are served from beside their module.
+  for (const name of ["docs.html", "docs.js", "docs.css"]) {
+    const source = join(ROOT, "src", "openapi", name);
+    if (existsSync(source)) cpSync(source, join(folder, "dist", "openapi", name));
+  }
   writeFileSync(join(folder, "dist", ".build-started"), `${Date.now()}\n`);
   for (const shipped of ["bin", "data"])
     cpSync(join(ROOT, shipped), join(folder, shipped), { recursive: true });

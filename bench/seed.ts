@@ -6,14 +6,27 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 
-/** What the load generator needs of a seeded database. */
+/**
+ * What the load generator needs of a seeded database. User `i` (1-based) has an authenticator
+ * when i % 10 === 0. Its session was last seen "just now" when i is odd (a check within the
+ * minute: one read) and two minutes before the seed when i is even (the check that writes
+ * `last_seen_at`, once a minute per session: a read and a write).
+ */
 export interface Seeded {
-  /** The email and session token of seeded user `i` (1-based); none of them has an authenticator unless i % 10 === 0. */
   email(i: number): string;
   token(i: number): string;
   /** Seconds the seed took. */
   seconds: number;
 }
+
+/**
+ * A session seen "just now" for as long as the bench runs: its `last_seen_at` lies an hour ahead,
+ * so that no check in the run is the one that refreshes it (a real session is seen within the
+ * minute when its user is active).
+ */
+const SEEN_JUST_NOW_MS = 3_600_000;
+/** A session last seen longer ago than the minute `last_seen_at` is written at most once in. */
+const SEEN_BEFORE_MS = -120_000;
 
 const ROWS_PER_CHUNK = 5000;
 
@@ -135,7 +148,7 @@ export async function seedUsers(
           () =>
             range(
               (i) =>
-                `${i}\t${sha256(token(i))}\t${i}\t${userData(i)}\t${sessionData}\t${now}\t${now}\t${now + 30 * 86_400_000}\t127.0.0.1\tseed\n`,
+                `${i}\t${sha256(token(i))}\t${i}\t${userData(i)}\t${sessionData}\t${now - 86_400_000}\t${now + (i % 2 === 1 ? SEEN_JUST_NOW_MS : SEEN_BEFORE_MS)}\t${now + 30 * 86_400_000}\t127.0.0.1\tseed\n`,
             ),
         ),
         copy(

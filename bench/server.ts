@@ -137,7 +137,9 @@ const login = await fetch(`${base}/browser/v1/auth/login`, {
   headers: { "content-type": "application/json", "x-csrftoken": csrf, cookie: `csrftoken=${csrf}` },
   body: JSON.stringify({ email: "bench@example.com", password }),
 });
-const sessionCookie = /sessionid=([^;]+)/.exec(login.headers.getSetCookie().join("; "))![1]!;
+// What a browser sends from now on: the session cookie, and the CSRF cookie as the login rotated it.
+const loginCookies = login.headers.getSetCookie().join("; ");
+const browserCookies = `sessionid=${/sessionid=([^;]+)/.exec(loginCookies)![1]!}; csrftoken=${/csrftoken=([^;]+)/.exec(loginCookies)![1]!}`;
 const postgresSignup = await fetch(`http://127.0.0.1:${postgresApiPort}/_allauth/app/v1/auth/signup`, {
   method: "POST",
   headers: { "content-type": "application/json" },
@@ -156,7 +158,7 @@ console.log(
     postgresToken,
     enumerationPort,
     appToken,
-    sessionCookie,
+    browserCookies,
     password,
     email: "bench@example.com",
   }),

@@ -1,8 +1,8 @@
-import { isSupportedCountry } from "libphonenumber-js/max";
 import { z } from "zod";
 import { countOrBoolean, seconds } from "../options/fields.js";
 import { OptionsError } from "../options/resolve.js";
 import type { ResolvedOptions } from "../options/schema.js";
+import { isKnownRegion } from "./phone/numbers.js";
 
 /** ALLAUTH_USER_CODE_FORMAT's shape. */
 const codeFormat = z
@@ -128,7 +128,7 @@ export const accountOptions = z
       .string()
       .nullable()
       .default(null)
-      .refine((v) => v === null || isSupportedCountry(v), {
+      .refine((v) => v === null || isKnownRegion(v), {
         message: "must be a two-letter region code libphonenumber knows (e.g. NL or US)",
       }),
     /** Tell a number without an account that asked for a login code, by text, that it has none (as account.emailUnknownAccounts does by mail). */

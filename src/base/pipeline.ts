@@ -139,6 +139,10 @@ export function createResponder(
 ): Responder {
   const o = rt.options;
   const base = o.basePath;
+  // The paths every request is compared with, made once.
+  const underBase = `${base}/`;
+  const healthPath = `${base}/health`;
+  const readyPath = `${base}/health/ready`;
   const trees = buildTrees(routes, o.clients as Client[]);
   const pagePatterns = pages.map(pagePattern);
   const mountedPaths = mounted ? buildMountedPaths(mounted.routes) : [];
@@ -268,15 +272,15 @@ export function createResponder(
     try {
       const pathname = pathOf(request.url);
       const method = request.method.toUpperCase();
-      if (pathname === `${base}/health` || pathname === `${base}/health/ready`) {
+      if (pathname === healthPath || pathname === readyPath) {
         if (method !== "GET" && method !== "HEAD") {
           return methodNotAllowed("GET, HEAD");
         }
         // Live: the process answers. Ready: started, and the stores answer now.
-        if (pathname === `${base}/health` || (await service.ready())) return reply({ status: 200 });
+        if (pathname === healthPath || (await service.ready())) return reply({ status: 200 });
         return unavailable();
       }
-      const inApi = pathname.startsWith(`${base}/`);
+      const inApi = pathname.startsWith(underBase);
       const match = inApi ? TREE.exec(pathname.slice(base.length)) : null;
       if (!match) {
         const file = inApi ? files.get(pathname.slice(base.length)) : undefined;
@@ -386,7 +390,10 @@ export function createResponder(
         const now = Date.now();
         if (now - outageLoggedAt >= OUTAGE_LOG_INTERVAL_MS) {
           outageLoggedAt = now;
-          rt.logger.warn({ err }, "the database cannot be reached: answering 503 (logged once every 10 s)");
+          rt.logger.warn(
+            { err },
+            "the database cannot be reached or did not answer in time: answering 503 (logged once every 10 s)",
+          );
         }
         return unavailable();
       }
@@ -530,8 +537,10 @@ async function runRoute(
     if (given) {
       body = given;
     } else if (method === "GET" || method === "HEAD") {
-      for (const [field, header] of Object.entries(route.inputFromHeaders ?? {})) {
-        body[field] = ctx.request.headers.get(header) ?? "";
+      if (route.inputFromHeaders) {
+        for (const [field, header] of Object.entries(route.inputFromHeaders)) {
+          body[field] = ctx.request.headers.get(header) ?? "";
+        }
       }
     } else {
       const format: BodyFormat = route.body ?? "json";

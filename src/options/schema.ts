@@ -64,6 +64,13 @@ export const coreOptionsSchema = z
           .default("latchkey_"),
         /** Size of the PostgreSQL connection pool. */
         poolSize: z.number().int().positive().default(10),
+        /**
+         * PostgreSQL's statement_timeout on every connection of the pool, in ms: a statement that
+         * runs longer is cancelled, and its request answered 503 with Retry-After, instead of
+         * holding a connection while the database is overloaded. Null leaves the server's (or the
+         * role's) setting. Migrations run under it too.
+         */
+        statementTimeoutMs: z.number().int().positive().nullable().default(null),
         /** Apply pending migrations when Latchkey starts (else run `latchkey migrate`). */
         migrate: z.boolean().default(true),
       })

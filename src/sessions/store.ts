@@ -78,17 +78,20 @@ export interface LoadedSession {
   user: SessionUser | null;
 }
 
-interface LoadedRow {
-  id: number;
-  /** Read only when the session is looked up by row (its token unknown). */
-  token_hash?: string;
-  user_id: number | null;
-  user_data: string | null;
-  data: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-}
+/**
+ * A session row as the load queries select it, in this order (an array: no object keyed by
+ * column names is built on every request); `token_hash` only when loaded by row id.
+ */
+type LoadedRow = readonly [
+  id: number,
+  user_id: number | null,
+  user_data: string | null,
+  data: string,
+  created_at: number,
+  last_seen_at: number,
+  expires_at: number,
+  token_hash?: string,
+];
 
 /**
  * Server-side sessions, stored by the SHA-256 of their token. Loading a session is one indexed
@@ -105,7 +108,8 @@ export class SessionStore {
     private readonly store: Store,
     private readonly lifetimes: SessionLifetimes,
   ) {
-    // Only what the answer and the write-back need: the token's hash is known when the token is.
+    // Only what the answer and the write-back need, in LoadedRow's order: the token's hash is
+    // known when the token is.
     const columns = [
       "s.id",
       "s.user_id",
@@ -168,27 +172,28 @@ export class SessionStore {
     tokenHash: string | null,
     now: number,
   ): Promise<LoadedSession | null> {
-    const parameters = [...compiled.parameters];
+    const parameters = compiled.parameters.length === 1 ? [value] : [...compiled.parameters];
     parameters[index] = value;
     const name = compiled === this.loadQuery ? "session_by_token" : "session_by_row";
     const row = await this.store.preparedRow<LoadedRow>(name, { sql: compiled.sql, parameters });
     if (!row) return null;
-    if (row.expires_at <= now) {
-      await this.store.db.deleteFrom("session").where("id", "=", row.id).execute();
+    const [id, userId, userData, data, createdAt, lastSeenAt, expiresAt] = row;
+    if (expiresAt <= now) {
+      await this.store.db.deleteFrom("session").where("id", "=", id).execute();
       return null;
     }
-    const user = row.user_id === null ? null : snapshotFrom(row.user_id, row.user_data);
+    const user = userId === null ? null : snapshotFrom(userId, userData);
     const active = user?.isActive ? user : null;
     const session = new Session({
-      rowId: row.id,
-      storedTokenHash: tokenHash ?? row.token_hash!,
+      rowId: id,
+      storedTokenHash: tokenHash ?? row[7]!,
       token,
       user: active,
-      data: JSON.parse(row.data) as SessionData,
-      createdAt: row.created_at,
-      lastSeenAt: row.last_seen_at,
+      data: JSON.parse(data) as SessionData,
+      createdAt,
+      lastSeenAt,
     });
-    if (row.user_id !== null && active === null) {
+    if (userId !== null && active === null) {
       // The user was deactivated or deleted: the session no longer authenticates anyone.
       session.setUser(null);
       session.data = {};

@@ -10,6 +10,8 @@ export interface StoreOptions {
   url: string;
   tablePrefix: string;
   poolSize?: number;
+  /** PostgreSQL's statement_timeout for the pool's connections (ms); null or absent: the server's. */
+  statementTimeoutMs?: number | null;
 }
 
 /** The database handle every repository uses: typed Kysely with the table prefix applied. */
@@ -34,7 +36,10 @@ export function openStore(options: StoreOptions): Store {
   const { url, tablePrefix } = options;
   const dialect = url.startsWith("sqlite:")
     ? openSqlite(url)
-    : openPostgres(url, options.poolSize ?? 10, tablePrefix);
+    : openPostgres(url, tablePrefix, {
+        poolSize: options.poolSize ?? 10,
+        statementTimeoutMs: options.statementTimeoutMs ?? null,
+      });
   const name = dialect.name;
   const raw = new Kysely<unknown>({ dialect: dialect.kysely });
   const db = raw.withPlugin(new TablePrefixPlugin(tablePrefix)) as unknown as Kysely<Database>;
@@ -99,7 +104,7 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
 
-/** Error codes of a connection that could not be made or was lost (Node's, and PostgreSQL's SQLSTATE). */
+/** Error codes of a connection that could not be made or was lost, or of a statement that took too long (Node's, and PostgreSQL's SQLSTATE). */
 const CONNECTION_ERROR_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -115,6 +120,8 @@ const CONNECTION_ERROR_CODES = new Set([
   "57P02",
   "57P03",
   "53300",
+  // query_canceled: statement_timeout ran out (or an operator cancelled the statement)
+  "57014",
 ]);
 
 /** What pg throws, without a code, when a connection ends or cannot be had in time. */
@@ -122,8 +129,9 @@ const CONNECTION_ERROR_MESSAGES =
   /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 /**
- * True when the database could not be reached (rather than refusing a query): the request that
- * met it is answered 503, to be tried again, instead of 500.
+ * True when the database could not be reached, or did not answer in time (a statement cancelled
+ * by database.statementTimeoutMs), rather than refusing a query: the request that met it is
+ * answered 503, to be tried again, instead of 500.
  */
 export function isConnectionError(error: unknown): boolean {
   if (error instanceof AggregateError) return error.errors.some(isConnectionError);

@@ -8,7 +8,12 @@ export type DialectName = "sqlite" | "postgres";
  */
 export interface PostgresPool extends KyselyPostgresPool {
   query(text: string): Promise<{ rows: unknown[] }>;
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+    rowMode: "array";
+  }): Promise<{ rows: unknown[] }>;
   readonly ended: boolean;
 }
 
@@ -29,10 +34,11 @@ export interface StoreDialect {
   connect(): Promise<void>;
   /**
    * Runs one precompiled read through a cached prepared statement, bypassing Kysely (which
-   * prepares every query anew): the fast path of the queries on every request. Its first row,
-   * or undefined.
+   * prepares every query anew): the fast path of the queries on every request. Its first row as
+   * the array of its values in the order selected (no object keyed by column names is built), or
+   * undefined.
    */
-  preparedRow<Row>(
+  preparedRow<Row extends readonly unknown[]>(
     name: string,
     query: { sql: string; parameters: readonly unknown[] },
   ): Promise<Row | undefined>;

@@ -105,6 +105,7 @@ describe("defaults", () => {
       url: "sqlite:latchkey.sqlite3",
       tablePrefix: "latchkey_",
       poolSize: 10,
+      statementTimeoutMs: null,
       migrate: true,
     });
     expect(o.mail.transport).toBe("console");

@@ -1,4 +1,24 @@
-import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { createRequire } from "node:module";
+import type { CountryCode } from "libphonenumber-js/max";
+
+type PhoneNumbers = typeof import("libphonenumber-js/max");
+
+let phoneNumbers: PhoneNumbers | undefined;
+
+/**
+ * libphonenumber-js with its full metadata, required when a number is first parsed rather than
+ * imported with this module: its ES build is some ninety modules, which every start of the
+ * command would load, for the servers that take no phone numbers too.
+ */
+function libphonenumber(): PhoneNumbers {
+  phoneNumbers ??= createRequire(import.meta.url)("libphonenumber-js/max") as PhoneNumbers;
+  return phoneNumbers;
+}
+
+/** Whether libphonenumber knows a region code (account.phoneDefaultRegion). */
+export function isKnownRegion(code: string): boolean {
+  return libphonenumber().isSupportedCountry(code);
+}
 
 /**
  * The E.164 form of a number as a person typed it ("+31 6 1234 5678", or "06 12345678" with
@@ -6,7 +26,7 @@ import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/
  * cannot reach one). Numbers are stored and compared in this form.
  */
 export function parsePhone(text: string, defaultRegion: string | null): string | null {
-  const parsed = parsePhoneNumberFromString(text, {
+  const parsed = libphonenumber().parsePhoneNumberFromString(text, {
     extract: false,
     ...(defaultRegion !== null ? { defaultCountry: defaultRegion as CountryCode } : {}),
   });

@@ -1,12 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
-import {
-  calculateJwkThumbprint,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-  SignJWT,
-} from "jose";
+import type { JSONWebKeySet, JWK, JWTPayload } from "jose";
 import { OptionsError } from "../../options/resolve.js";
 import type { ResolvedOptions } from "../../options/schema.js";
 import { SessionKey } from "../keys.js";
@@ -51,6 +44,14 @@ interface DecodedToken {
 
 const ID = /^[1-9][0-9]{0,14}$/;
 
+let joseModule: Promise<typeof import("jose")> | undefined;
+
+/** jose, imported when the JWT strategy first needs it: servers on the session strategy never load it. */
+function jose(): Promise<typeof import("jose")> {
+  joseModule ??= import("jose");
+  return joseModule;
+}
+
 /**
  * The JWT strategy (allauth's JWTTokenStrategy): on login, app clients also get a short-lived
  * access token and a refresh token. The access token works as the session credential on the
@@ -90,6 +91,7 @@ export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): 
       token_use: use,
       sub: String(userId),
     };
+    const { SignJWT } = await jose();
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: keys.algorithm, typ: "JWT", ...(keys.kid ? { kid: await keys.kid } : {}) })
       .sign(keys.signingKey);
@@ -98,6 +100,7 @@ export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): 
 
   /** Signature, expiry, issuer and audience (when set), `token_use`, and string `jti`/`sub`/`sid` naming a user and a row. */
   async function decode(token: string, use: TokenUse, now: number): Promise<DecodedToken | null> {
+    const { jwtVerify } = await jose();
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys.verifyingKey, {
@@ -265,7 +268,7 @@ function loadKeys(jwt: JwtOptions): SigningKeys {
     algorithm,
     signingKey: privateKey,
     verifyingKey: publicKey,
-    kid: calculateJwkThumbprint(publicJwk, "sha256"),
+    kid: jose().then(({ calculateJwkThumbprint }) => calculateJwkThumbprint(publicJwk, "sha256")),
     publicJwk,
   };
 }

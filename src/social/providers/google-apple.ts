@@ -1,4 +1,3 @@
-import { importPKCS8, SignJWT } from "jose";
 import { queryEmail } from "../options.js";
 import { flag, object, primaryEmail, text } from "./claims.js";
 import { verifyProviderIdToken } from "./idtoken.js";
@@ -84,6 +83,8 @@ export const apple: ProviderSpec = {
   async clientSecret(call) {
     const app = call.provider.app!;
     const now = Math.floor(call.now() / 1000);
+    // Imported here, not with the module: only Sign in with Apple signs its client secret.
+    const { importPKCS8, SignJWT } = await import("jose");
     return new SignJWT({})
       .setProtectedHeader({ alg: "ES256", kid: app.secret })
       .setIssuer(app.key)

@@ -1,10 +1,4 @@
-import {
-  createRemoteJWKSet,
-  type JWTPayload,
-  errors as joseErrors,
-  customFetch as joseFetch,
-  jwtVerify,
-} from "jose";
+import type { createRemoteJWKSet, JWTPayload } from "jose";
 import * as oauth from "oauth4webapi";
 import type { ResolvedOptions } from "../../options/schema.js";
 import {
@@ -223,6 +217,13 @@ export function providerCall(
       return body;
     },
     async verifyIdToken(idToken, check: IdTokenCheck) {
+      // Imported here, not with the module: a server that never verifies an id_token never loads it.
+      const {
+        createRemoteJWKSet,
+        customFetch: joseFetch,
+        errors: joseErrors,
+        jwtVerify,
+      } = await import("jose");
       const caches = cachesOf(o);
       let keys = caches.keySets.get(check.jwksUrl);
       if (!keys) {

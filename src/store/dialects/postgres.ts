@@ -2,16 +2,22 @@ import { PostgresDialect } from "kysely";
 import { importOptional } from "../../core/peer.js";
 import type { PostgresPool, StoreDialect } from "../dialect.js";
 
+export interface PoolSettings {
+  poolSize: number;
+  /** statement_timeout of each connection (ms), sent when it connects; null: the server's. */
+  statementTimeoutMs: number | null;
+}
+
 /**
  * PostgreSQL through a pg pool. pg is an optional peer dependency: it is loaded by connect(),
  * while Latchkey starts. Statements on the request path are named, so each connection parses
  * them once.
  */
-export function openPostgres(url: string, poolSize: number, tablePrefix: string): StoreDialect {
+export function openPostgres(url: string, tablePrefix: string, settings: PoolSettings): StoreDialect {
   let pool: PostgresPool | undefined;
   let connecting: Promise<PostgresPool> | undefined;
   const connect = (): Promise<PostgresPool> => {
-    connecting ??= createPool(url, poolSize).then(
+    connecting ??= createPool(url, settings).then(
       (created) => {
         pool = created;
         return created;
@@ -23,6 +29,8 @@ export function openPostgres(url: string, poolSize: number, tablePrefix: string)
     );
     return connecting;
   };
+  /** The prepared statements' names, prefixed as the tables are (computed once, not per request). */
+  const statementNames = new Map<string, string>();
   return {
     name: "postgres",
     kysely: new PostgresDialect({ pool: connect }),
@@ -32,11 +40,20 @@ export function openPostgres(url: string, poolSize: number, tablePrefix: string)
     async connect() {
       await connect();
     },
-    async preparedRow<Row>(name: string, query: { sql: string; parameters: readonly unknown[] }) {
+    async preparedRow<Row extends readonly unknown[]>(
+      name: string,
+      query: { sql: string; parameters: readonly unknown[] },
+    ) {
+      let statementName = statementNames.get(name);
+      if (statementName === undefined) {
+        statementName = `${tablePrefix}${name}`.slice(0, 63);
+        statementNames.set(name, statementName);
+      }
       const result = await (pool ?? (await connect())).query({
-        name: `${tablePrefix}${name}`.slice(0, 63),
+        name: statementName,
         text: query.sql,
         values: query.parameters as unknown[],
+        rowMode: "array",
       });
       return result.rows[0] as Row | undefined;
     },
@@ -46,7 +63,7 @@ export function openPostgres(url: string, poolSize: number, tablePrefix: string)
   };
 }
 
-async function createPool(url: string, poolSize: number): Promise<PostgresPool> {
+async function createPool(url: string, settings: PoolSettings): Promise<PostgresPool> {
   const { default: pg } = await importOptional("pg", () => import("pg"));
   // pg returns int8 as strings by default; every bigint column here is epoch milliseconds.
   const types = {
@@ -55,7 +72,12 @@ async function createPool(url: string, poolSize: number): Promise<PostgresPool> 
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: settings.poolSize,
+    types,
+    ...(settings.statementTimeoutMs !== null ? { statement_timeout: settings.statementTimeoutMs } : {}),
+  });
   // A connection lost (a server restart) must not crash the process: an idle client's error is
   // the pool's, and one in use fails its query (answered 503); its error event is then noise.
   pool.on("error", () => {});

@@ -27,10 +27,13 @@ export function openSqlite(url: string): StoreDialect {
     async connect() {
       open();
     },
-    async preparedRow<Row>(_name: string, query: { sql: string; parameters: readonly unknown[] }) {
+    async preparedRow<Row extends readonly unknown[]>(
+      _name: string,
+      query: { sql: string; parameters: readonly unknown[] },
+    ) {
       let statement = statements.get(query.sql);
       if (!statement) {
-        statement = open().prepare(query.sql);
+        statement = open().prepare(query.sql).raw(true);
         statements.set(query.sql, statement);
       }
       return statement.get(...(query.parameters as unknown[])) as Row | undefined;
