@@ -30,5 +30,6 @@ export interface Invocation {
   verified?: boolean;
   noPassword?: boolean;
   user?: string;
+  all?: boolean;
   yaml?: boolean;
 }

@@ -22,7 +22,10 @@ Commands:
   users deactivate USER         Deactivate a user (its sessions stop working at once); users activate undoes it
   users set-password USER [--no-password]
                                 Set a user's password (read from standard input, or asked for); ends its sessions
+  users mfa-reset USER          Remove a user's TOTP, recovery codes and security keys, and end its sessions
+                                (for a user who lost every factor: prove who they are first)
   sessions revoke --user USER   End every session of a user
+  sessions revoke --all         End every session of every user
   openapi [--yaml]              Print the OpenAPI 3.1 document of the API the options serve (JSON, or YAML)
 
 USER is a user id, an email address or a username.
@@ -54,6 +57,7 @@ const OPTIONS = {
   verified: { type: "boolean" },
   "no-password": { type: "boolean" },
   user: { type: "string" },
+  all: { type: "boolean" },
   yaml: { type: "boolean" },
 } as const;
 
@@ -70,7 +74,8 @@ const COMMANDS: Record<string, { args: 0 | 1; options: readonly OptionName[] }> 
   "users deactivate": { args: 1, options: [] },
   "users activate": { args: 1, options: [] },
   "users set-password": { args: 1, options: ["no-password"] },
-  "sessions revoke": { args: 0, options: ["user"] },
+  "users mfa-reset": { args: 1, options: [] },
+  "sessions revoke": { args: 0, options: ["user", "all"] },
   openapi: { args: 0, options: ["yaml"] },
 };
 

@@ -3,7 +3,7 @@ import { passwordErrors } from "../account/passwords/policy.js";
 import { storedUsername, usernameErrors } from "../account/usernames.js";
 import { Context, type Runtime } from "../base/context.js";
 import { isValidEmail } from "../core/email.js";
-import { Client } from "../core/enums.js";
+import { AuthenticatorType, Client } from "../core/enums.js";
 import type { Latchkey } from "../latchkey.js";
 import type { LatchkeyOptions } from "../options/schema.js";
 import { Session } from "../sessions/session.js";
@@ -57,9 +57,14 @@ export async function runAdministration(
           invocation.noPassword ?? false,
           stdin,
         );
+      case "users mfa-reset":
+        return await resetMfa(rt, await findUser(rt, invocation.argument!));
       case "sessions revoke":
+        if (invocation.all && invocation.user !== undefined)
+          throw new CliError("sessions revoke takes --user USER or --all, not both");
+        if (invocation.all) return await revokeAllSessions(rt);
         if (!invocation.user)
-          throw new CliError("sessions revoke needs --user USER (an id, an email or a username)");
+          throw new CliError("sessions revoke needs --user USER (an id, an email or a username) or --all");
         return await revokeSessions(latchkey, await findUser(rt, invocation.user));
       default:
         throw new CliError(`unknown command "${invocation.command}"`);
@@ -209,6 +214,64 @@ async function revokeSessions(latchkey: Latchkey, user: UserRecord): Promise<num
     sessions.map((s) => s.id),
   );
   console.log(`Ended ${sessions.length} session${sessions.length === 1 ? "" : "s"} of user ${user.id}.`);
+  return 0;
+}
+
+/**
+ * Ends every session row, logged in or not (pending logins and signups too): their tokens,
+ * cookies and refresh tokens stop working at once. JWT access tokens verified without the session
+ * (no tokens.jwt.statefulValidation, or by another service with the JWKS) live until they expire.
+ */
+async function revokeAllSessions(rt: Runtime): Promise<number> {
+  const count = await rt.sessions.deleteAll();
+  console.log(`Ended ${count} session${count === 1 ? "" : "s"}.`);
+  const tokens = rt.options.tokens;
+  if (tokens.strategy === "jwt" && !tokens.jwt.statefulValidation) {
+    console.log(
+      `Access tokens already issued stay valid until they expire (tokens.jwt.accessTokenExpiresIn, ${tokens.jwt.accessTokenExpiresIn} s) wherever they are checked without the session; a new tokens.jwt.privateKey ends them at once.`,
+    );
+  }
+  return 0;
+}
+
+/** The order removals are recorded in: the factors, then the recovery codes that backed them up (which go with the last factor anyway). */
+const MFA_RESET_ORDER = [
+  AuthenticatorType.TOTP,
+  AuthenticatorType.WEBAUTHN,
+  AuthenticatorType.RECOVERY_CODES,
+];
+
+/**
+ * Removes every authenticator of a user who lost them all, and ends its sessions: the operator's
+ * way back in for that user (ASVS 6.4.4), after proving the person's identity as strongly as at
+ * enrolment. Each type removed is recorded as the API records a removal (`mfaRemoved`).
+ */
+async function resetMfa(rt: Runtime, user: UserRecord): Promise<number> {
+  const rows = await rt.authenticators.list(user.id);
+  const ctx = commandContext(rt);
+  const removed: string[] = [];
+  for (const type of MFA_RESET_ORDER) {
+    const ofType = rows.filter((r) => r.type === type);
+    if (ofType.length === 0) continue;
+    await rt.authenticators.remove(user.id, { type });
+    removed.push(type === AuthenticatorType.WEBAUTHN ? `${ofType.length} webauthn` : type);
+    await ctx.emit("mfaRemoved", user, {
+      type,
+      ...(type === AuthenticatorType.WEBAUTHN ? { ids: ofType.map((r) => r.id) } : {}),
+      by: "latchkey users mfa-reset",
+    });
+  }
+  const sessions = await rt.sessions.listForUser(user.id, rt.now());
+  await rt.sessions.deleteRowsForUser(
+    user.id,
+    sessions.map((s) => s.id),
+  );
+  const ended = `${sessions.length} session${sessions.length === 1 ? "" : "s"}`;
+  console.log(
+    removed.length > 0
+      ? `Removed ${removed.join(", ")} from user ${user.id}${describe(user.username, user.email)}; ended ${ended}.`
+      : `User ${user.id}${describe(user.username, user.email)} had no authenticators; ended ${ended}.`,
+  );
   return 0;
 }
 

@@ -290,6 +290,12 @@ export class SessionStore {
       .execute();
   }
 
+  /** Ends every session, logged in or not; how many there were. */
+  async deleteAll(): Promise<number> {
+    const result = await this.store.db.deleteFrom("session").executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Ends the given sessions of a user; ids of other users' sessions are ignored. */
   async deleteRowsForUser(userId: number, rowIds: readonly number[]): Promise<void> {
     if (rowIds.length === 0) return;

@@ -124,6 +124,27 @@ describe("latchkey users and sessions", () => {
     expect(await sessionStatus(token!)).toBe(410);
   });
 
+  it("sessions revoke --all: every session of every user ends, anonymous ones too", async () => {
+    const created = await runHere({ command: "users create", username: "fay" }, env, `${PASSWORD}\n`);
+    expect(created.code, created.stderr).toBe(0);
+    const tokens = [(await login("ada", PASSWORD)).token!, (await login("fay", PASSWORD)).token!];
+    for (const token of tokens) expect(await sessionStatus(token)).toBe(200);
+    const rows = () => api.runtime.store.db.selectFrom("session").select("id").execute();
+    const before = (await rows()).length;
+    expect(before).toBeGreaterThanOrEqual(2);
+    const revoked = await runHere({ command: "sessions revoke", all: true }, env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout.trim()).toBe(`Ended ${before} sessions.`);
+    expect(await rows()).toEqual([]);
+    for (const token of tokens) expect(await sessionStatus(token)).toBe(410);
+    expect((await login("ada", PASSWORD)).status).toBe(200);
+    expectOneLineError(
+      await runHere({ command: "sessions revoke", all: true, user: "ada" }, env),
+      "--user USER or --all, not both",
+    );
+    expectOneLineError(await runHere({ command: "sessions revoke" }, env), "or --all");
+  });
+
   it("users set-password: the new password works, the old one and the sessions it opened do not", async () => {
     const { token } = await login("ada", PASSWORD);
     const set = await runHere({ command: "users set-password", argument: "ada" }, env, `${NEW_PASSWORD}\n`);
