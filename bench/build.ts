@@ -1,14 +1,14 @@
 /**
- * The `latchkey` command from a build, as an installed package runs it: src/ compiled into a
- * package folder of the bench's own (bin/, data/, dist/, package.json, the checkout's node_modules), so
- * that the checkout's dist/ is neither needed nor touched.
+ * The `latchkey` command from a build, as an installed package runs it: src/ compiled, and the
+ * command bundled, into a package folder of the bench's own (bin/, data/, dist/, package.json, the
+ * checkout's node_modules), so that the checkout's dist/ is neither needed nor touched.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -41,6 +41,10 @@ export function buildPackage(): Build {
     const source = join(ROOT, "src", "openapi", name);
     if (existsSync(source)) cpSync(source, join(folder, "dist", "openapi", name));
   }
+  // And the command bundled, as the package ships it (scripts/bundle-command.mjs).
+  const bundle = `const { bundleCommand } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "scripts", "bundle-command.mjs")).href)});
+await bundleCommand(${JSON.stringify(ROOT)}, ${JSON.stringify(join(folder, "dist"))});`;
+  spawnSync(process.execPath, ["--input-type=module", "-e", bundle], { stdio: "inherit" });
   writeFileSync(join(folder, "dist", ".build-started"), `${Date.now()}\n`);
   for (const shipped of ["bin", "data"])
     cpSync(join(ROOT, shipped), join(folder, shipped), { recursive: true });

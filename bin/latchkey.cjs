@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `latchkey` command. The installed package runs the compiled CLI in dist/. A source checkout
-// runs dist/ too while it is current (built, by `npm run build` or `npm install`, from sources no
+// The `latchkey` command. The installed package runs the compiled CLI in dist/: its bundle
+// (dist/cli/bundle.js, a few files that load much faster than the modules they hold), or the
+// modules themselves (dist/cli/main.js) where the build made no bundle. A source checkout runs
+// dist/ too while it is current (built, by `npm run build` or `npm install`, from sources no
 // file of src/ is newer than), and otherwise the source itself through tsx: it never runs a stale
 // build.
 //
@@ -20,6 +22,7 @@ if (process.env.UV_THREADPOOL_SIZE === undefined) {
 
 const root = join(__dirname, "..");
 const sources = join(root, "src");
+const bundle = join(root, "dist", "cli", "bundle.js");
 const built = join(root, "dist", "cli", "main.js");
 
 function fail(message) {
@@ -53,6 +56,7 @@ async function start() {
     tsx.register();
     return import(pathToFileURL(join(sources, "cli", "main.ts")).href);
   }
+  if (existsSync(bundle)) return import(pathToFileURL(bundle).href);
   if (!existsSync(built)) fail("dist/cli/main.js is missing: reinstall the package");
   return import(pathToFileURL(built).href);
 }

@@ -1,12 +1,14 @@
 // `npm run build` (and `prepare`, so that an install from git builds too): dist/ anew from src/,
-// with the sources inside the source maps (src/ is not published), and a stamp that says which
-// sources it was built from: bin/latchkey.cjs runs dist/ in a checkout only while no file in
-// src/ is newer than the stamp, so it never runs a stale build.
+// with the sources inside the source maps (src/ is not published), the `latchkey` command bundled
+// into dist/cli/bundle.js, and a stamp that says which sources it was built from:
+// bin/latchkey.cjs runs dist/ in a checkout only while no file in src/ is newer than the stamp, so
+// it never runs a stale build.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleCommand } from "./bundle-command.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -37,4 +39,5 @@ if (result.status !== 0) process.exit(result.status ?? 1);
 for (const name of ["docs.html", "docs.js", "docs.css"]) {
   copyFileSync(join(root, "src", "openapi", name), join(dist, "openapi", name));
 }
+await bundleCommand(root, dist);
 writeFileSync(join(dist, ".build-started"), `${started}\n`);

@@ -67,7 +67,10 @@ function file(contentType: string, headers: readonly [string, string][], make: (
   };
 }
 
-/** A file of the docs page, read from beside this module (src/openapi, or dist/openapi once built). */
+/**
+ * A file of the docs page, read from beside this module: src/openapi, dist/openapi once built, or
+ * dist/cli inside the command's bundle (the build copies the files to both).
+ */
 function asset(name: string): string {
   return readFileSync(new URL(`./${name}`, import.meta.url), "utf8");
 }
