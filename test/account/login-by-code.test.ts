@@ -4,6 +4,7 @@ import {
   anonymousClient,
   expectEnvelope,
   insertUser,
+  isVerified,
   PASSWORD,
   type TestUser,
   userBody,
@@ -28,15 +29,6 @@ function wrong(code: string): string {
 
 function errorsOf(res: { body: { errors?: { code: string; param?: string }[] } }) {
   return (res.body.errors ?? []).map((e) => ({ code: e.code, param: e.param }));
-}
-
-async function isVerified(server: TestServer, email: string): Promise<boolean> {
-  const row = await server.latchkey.runtime.store.db
-    .selectFrom("email_address")
-    .select("verified")
-    .where("email_lower", "=", email)
-    .executeTakeFirstOrThrow();
-  return row.verified === 1;
 }
 
 /** Requests a code for the address; returns the code mailed. */

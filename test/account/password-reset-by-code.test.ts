@@ -4,6 +4,7 @@ import {
   anonymousClient,
   expectEnvelope,
   insertUser,
+  isVerified,
   loginClient,
   PASSWORD,
   userBody,
@@ -31,15 +32,6 @@ function codeFrom(mail: SentMail): string {
 
 function errorsOf(res: { body: { errors?: { code: string; param?: string }[] } }) {
   return (res.body.errors ?? []).map((e) => ({ code: e.code, param: e.param }));
-}
-
-async function isVerified(server: TestServer, email: string): Promise<boolean> {
-  const row = await server.latchkey.runtime.store.db
-    .selectFrom("email_address")
-    .select("verified")
-    .where("email_lower", "=", email)
-    .executeTakeFirstOrThrow();
-  return row.verified === 1;
 }
 
 /** Asks for a reset code for the address; returns the code mailed (for a known address). */

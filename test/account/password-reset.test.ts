@@ -4,6 +4,7 @@ import {
   anonymousClient,
   expectEnvelope,
   insertUser,
+  isVerified,
   loginClient,
   PASSWORD,
   type TestUser,
@@ -30,15 +31,6 @@ async function requestKey(server: TestServer, c: TestClient, email: string): Pro
   const res = await c.post("/auth/password/request", { email });
   expect(res.status).toBe(200);
   return keyFrom(server.lastMail(email));
-}
-
-async function isVerified(server: TestServer, email: string): Promise<boolean> {
-  const row = await server.latchkey.runtime.store.db
-    .selectFrom("email_address")
-    .select("verified")
-    .where("email_lower", "=", email)
-    .executeTakeFirstOrThrow();
-  return row.verified === 1;
 }
 
 function errorsOf(res: { body: { errors?: { code: string; param?: string }[] } }) {

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toNodeListener } from "../../src/adapters/node.js";
+import { addVirtualAuthenticator, launchChromium, skipTestsWithoutChromium } from "../helpers/chromium.js";
 import { useLatchkey } from "../helpers/latchkey.js";
 
 /**
@@ -13,14 +14,9 @@ import { useLatchkey } from "../helpers/latchkey.js";
  * uses it as a second factor — for the browser (cookies + CSRF) and the app (session token) client.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const PAGE = readFileSync(new URL("./passkey.html", import.meta.url), "utf8");
 const PASSWORD = "Correct-Horse-Battery-9";
-const available = existsSync(CHROMIUM);
-
-if (!available && !process.env.CI) {
-  console.warn(`${CHROMIUM} is missing: skipping the passkey browser test (apt-get install chromium)`);
-}
+const skip = skipTestsWithoutChromium("the passkey browser test");
 
 interface ApiBody {
   status: number;
@@ -45,8 +41,7 @@ declare global {
   }
 }
 
-// In CI a missing Chromium must fail the run, not skip it.
-describe.skipIf(!available && !process.env.CI)("passkeys in Chromium (virtual authenticator)", () => {
+describe.skipIf(skip)("passkeys in Chromium (virtual authenticator)", () => {
   const server = useLatchkey("sqlite", {
     mfa: { supportedTypes: ["recovery_codes", "totp", "webauthn"], passkeyLogin: true },
   });
@@ -69,10 +64,7 @@ describe.skipIf(!available && !process.env.CI)("passkeys in Chromium (virtual au
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     // localhost is a secure context, as WebAuthn requires; the RP id becomes "localhost".
     origin = `http://localhost:${(http.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
     await page.goto(`${origin}/`);
@@ -94,17 +86,7 @@ describe.skipIf(!available && !process.env.CI)("passkeys in Chromium (virtual au
   it.each<ClientKind>(["browser", "app"])(
     "%s client: signs up, reauthenticates, registers a passkey, logs in with it and uses it for 2FA",
     async (client) => {
-      const cdp = await context.newCDPSession(page);
-      await cdp.send("WebAuthn.enable");
-      const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-        options: {
-          protocol: "ctap2",
-          transport: "internal",
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-        },
-      });
+      const { cdp, authenticatorId } = await addVirtualAuthenticator(page);
       try {
         const username = `chromium${client}`;
         const email = `${username}@example.org`;

@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { AuthenticatorType } from "../../src/core/enums.js";
-import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
-import { FAST_HASHING } from "../helpers/latchkey.js";
-import { expectOneLineError, run, runHere } from "./support.js";
+import { expectOneLineError, run, runHere, useCommandDatabase } from "./support.js";
 
 const PASSWORD = "Correct-Horse-Battery-9";
 
@@ -16,39 +10,21 @@ const PASSWORD = "Correct-Horse-Battery-9";
  * API's login stops asking for a second factor afterwards, and that the user's sessions end.
  */
 describe("latchkey users mfa-reset", () => {
-  let dir: string;
-  let env: Record<string, string>;
-  let api: Latchkey;
+  const db = useCommandDatabase("latchkey-mfa-reset-");
   let id: number;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "latchkey-mfa-reset-"));
-    const url = `sqlite:${join(dir, "db.sqlite3")}`;
-    env = {
-      DATABASE_URL: url,
-      LATCHKEY_PASSWORD_HASHING_MEMORY_COST: "1024",
-      LATCHKEY_PASSWORD_HASHING_TIME_COST: "1",
-    };
-    api = createLatchkey(
-      { database: { url }, rateLimits: false, password: { hashing: FAST_HASHING } },
-      { logger: pino({ level: "silent" }) },
-    );
-    await api.ready();
     const created = await runHere(
       { command: "users create", username: "ada", email: "ada@example.com", verified: true },
-      env,
+      db.env,
       `${PASSWORD}\n`,
     );
     expect(created.code, created.stderr).toBe(0);
     id = Number(/^Created user (\d+)/.exec(created.stdout)![1]);
   });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   async function login(): Promise<{ status: number; token?: string; pending?: string }> {
-    const response = await api.handler(
+    const response = await db.api.handler(
       new Request("http://localhost/_allauth/app/v1/auth/login", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -61,7 +37,7 @@ describe("latchkey users mfa-reset", () => {
   }
 
   async function sessionStatus(token: string): Promise<number> {
-    const response = await api.handler(
+    const response = await db.api.handler(
       new Request("http://localhost/_allauth/app/v1/auth/session", { headers: { "x-session-token": token } }),
     );
     return response.status;
@@ -70,7 +46,7 @@ describe("latchkey users mfa-reset", () => {
   it("removes TOTP, recovery codes and every WebAuthn key, ends the sessions, and logs mfaRemoved for each", async () => {
     const { token } = await login();
     expect(await sessionStatus(token!)).toBe(200);
-    const store = api.runtime.authenticators;
+    const store = db.api.runtime.authenticators;
     const now = Date.now();
     await store.insert(id, AuthenticatorType.TOTP, { secret: "JBSWY3DPEHPK3PXP" }, now);
     await store.insert(id, AuthenticatorType.RECOVERY_CODES, { hashes: ["a", "b"] }, now);
@@ -81,8 +57,8 @@ describe("latchkey users mfa-reset", () => {
     expect(await login()).toMatchObject({ status: 401, pending: "mfa_authenticate" });
 
     // A process, as operators run it: the security events are log lines on standard error.
-    const reset = await run(["users", "mfa-reset", "ada@example.com"], dir, {
-      ...env,
+    const reset = await run(["users", "mfa-reset", "ada@example.com"], db.dir, {
+      ...db.env,
       LATCHKEY_LOG_LEVEL: "info",
     });
     expect(reset.code, reset.stderr).toBe(0);
@@ -108,7 +84,7 @@ describe("latchkey users mfa-reset", () => {
 
   it("says so when the user has no authenticator, and still ends its sessions", async () => {
     const { token } = await login();
-    const reset = await runHere({ command: "users mfa-reset", argument: "ada" }, env);
+    const reset = await runHere({ command: "users mfa-reset", argument: "ada" }, db.env);
     expect(reset.code, reset.stderr).toBe(0);
     expect(reset.stdout.trim()).toBe(
       `User ${id} (ada, ada@example.com) had no authenticators; ended 2 sessions.`,
@@ -118,10 +94,10 @@ describe("latchkey users mfa-reset", () => {
 
   it("refuses an unknown user, and needs one", async () => {
     expectOneLineError(
-      await runHere({ command: "users mfa-reset", argument: "nobody" }, env),
+      await runHere({ command: "users mfa-reset", argument: "nobody" }, db.env),
       "no user with the username nobody",
     );
-    const missing = await run(["users", "mfa-reset"], dir, env);
+    const missing = await run(["users", "mfa-reset"], db.dir, db.env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("users mfa-reset needs a USER");
   });

@@ -1,11 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { expect, vi } from "vitest";
+import { pino } from "pino";
+import { afterAll, beforeAll, expect, vi } from "vitest";
 import { run as runCommand } from "../../src/cli/commands.js";
 import type { Invocation } from "../../src/cli/invocation.js";
+import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
+import { FAST_HASHING } from "../helpers/latchkey.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /**
@@ -147,4 +152,40 @@ export async function runHere(
     log.mockRestore();
     error.mockRestore();
   }
+}
+
+export interface CommandDatabase {
+  /** The directory the database is in, and the commands run in. */
+  dir: string;
+  /** The environment that points the commands at the database, with fast password hashing. */
+  env: Record<string, string>;
+  /** The API on the same database, as the users the commands manage see it. */
+  api: Latchkey;
+}
+
+/**
+ * A SQLite database in a fresh temporary directory for a describe block (`prefix` names the
+ * directory), ready before the block's own beforeAll hooks run; closed and removed after it.
+ */
+export function useCommandDatabase(prefix: string): CommandDatabase {
+  const db = {} as CommandDatabase;
+  beforeAll(async () => {
+    db.dir = mkdtempSync(join(tmpdir(), prefix));
+    const url = `sqlite:${join(db.dir, "db.sqlite3")}`;
+    db.env = {
+      DATABASE_URL: url,
+      LATCHKEY_PASSWORD_HASHING_MEMORY_COST: "1024",
+      LATCHKEY_PASSWORD_HASHING_TIME_COST: "1",
+    };
+    db.api = createLatchkey(
+      { database: { url }, rateLimits: false, password: { hashing: FAST_HASHING } },
+      { logger: pino({ level: "silent" }) },
+    );
+    await db.api.ready();
+  });
+  afterAll(async () => {
+    await db.api?.close();
+    if (db.dir) rmSync(db.dir, { recursive: true, force: true });
+  });
+  return db;
 }

@@ -1,11 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLatchkey, type Latchkey } from "../../src/latchkey.js";
-import { FAST_HASHING } from "../helpers/latchkey.js";
-import { expectOneLineError, run, runHere } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { expectOneLineError, run, runHere, useCommandDatabase } from "./support.js";
 
 const PASSWORD = "Correct-Horse-Battery-9";
 const NEW_PASSWORD = "Another-Long-Passphrase-7";
@@ -16,32 +10,10 @@ const NEW_PASSWORD = "Another-Long-Passphrase-7";
  * main.ts does after parsing, without starting a process per command.
  */
 describe("latchkey users and sessions", () => {
-  let dir: string;
-  let env: Record<string, string>;
-  /** The API on the same database, as the users the commands manage see it. */
-  let api: Latchkey;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "latchkey-users-"));
-    const url = `sqlite:${join(dir, "db.sqlite3")}`;
-    env = {
-      DATABASE_URL: url,
-      LATCHKEY_PASSWORD_HASHING_MEMORY_COST: "1024",
-      LATCHKEY_PASSWORD_HASHING_TIME_COST: "1",
-    };
-    api = createLatchkey(
-      { database: { url }, rateLimits: false, password: { hashing: FAST_HASHING } },
-      { logger: pino({ level: "silent" }) },
-    );
-    await api.ready();
-  });
-  afterAll(async () => {
-    await api.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const db = useCommandDatabase("latchkey-users-");
 
   async function login(username: string, password: string): Promise<{ status: number; token?: string }> {
-    const response = await api.handler(
+    const response = await db.api.handler(
       new Request("http://localhost/_allauth/app/v1/auth/login", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -53,7 +25,7 @@ describe("latchkey users and sessions", () => {
   }
 
   async function sessionStatus(token: string): Promise<number> {
-    const response = await api.handler(
+    const response = await db.api.handler(
       new Request("http://localhost/_allauth/app/v1/auth/session", { headers: { "x-session-token": token } }),
     );
     return response.status;
@@ -64,8 +36,8 @@ describe("latchkey users and sessions", () => {
   it("users create: the password from standard input, checked by the password rules; then it logs in", async () => {
     const created = await run(
       ["users", "create", "--username", "ada", "--email", "ada@example.com", "--verified"],
-      dir,
-      env,
+      db.dir,
+      db.env,
       `${PASSWORD}\n`,
     );
     expect(created.code, created.stderr).toBe(0);
@@ -77,99 +49,107 @@ describe("latchkey users and sessions", () => {
 
   it("users create: refuses a weak password, a taken username, a bad address, and no password at all", async () => {
     const create = (fields: { username?: string; email?: string }, input: string) =>
-      runHere({ command: "users create", ...fields }, env, input);
+      runHere({ command: "users create", ...fields }, db.env, input);
     expectOneLineError(await create({ username: "bob" }, "password\n"), "password:", "too common");
     expectOneLineError(await create({ username: "ADA" }, `${PASSWORD}\n`), "username:");
     expectOneLineError(await create({ email: "not-an-address" }, `${PASSWORD}\n`), "not a valid email");
     expectOneLineError(await create({ username: "carol" }, ""), "no password on standard input");
-    const list = await runHere({ command: "users list" }, env);
+    const list = await runHere({ command: "users list" }, db.env);
     expect(list.stdout).not.toMatch(/bob|carol/);
   });
 
   it("users create --no-password: a user who logs in without one", async () => {
     const created = await runHere(
       { command: "users create", email: "dan@example.com", noPassword: true },
-      env,
+      db.env,
     );
     expect(created.code, created.stderr).toBe(0);
-    const show = await runHere({ command: "users show", argument: "dan@example.com" }, env);
+    const show = await runHere({ command: "users show", argument: "dan@example.com" }, db.env);
     expect(show.stdout).toMatch(/^password\s+none/m);
   });
 
   it("users list and users show, by id, username or email", async () => {
-    const list = await runHere({ command: "users list" }, env);
+    const list = await runHere({ command: "users list" }, db.env);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^ID\s+USERNAME\s+EMAIL\s+ACTIVE\s+LAST LOGIN$/m);
     expect(list.stdout).toMatch(new RegExp(`^${id}\\s+ada\\s+ada@example\\.com\\s+yes\\s+\\d{4}-`, "m"));
     for (const who of [String(id), "ada", "ada@example.com"]) {
-      const show = await runHere({ command: "users show", argument: who }, env);
+      const show = await runHere({ command: "users show", argument: who }, db.env);
       expect(show.code, show.stderr).toBe(0);
       expect(show.stdout).toMatch(/^username\s+ada$/m);
       expect(show.stdout).toMatch(/^emails\s+ada@example\.com \(primary\)$/m);
       expect(show.stdout).toMatch(/^sessions\s+1$/m);
     }
     expectOneLineError(
-      await runHere({ command: "users show", argument: "nobody" }, env),
+      await runHere({ command: "users show", argument: "nobody" }, db.env),
       "no user with the username nobody",
     );
-    expect((await run(["users", "show"], dir, env)).code).toBe(2);
+    expect((await run(["users", "show"], db.dir, db.env)).code).toBe(2);
   });
 
   it("sessions revoke --user: every session of the user ends", async () => {
     const { token } = await login("ada", PASSWORD);
     expect(await sessionStatus(token!)).toBe(200);
-    const revoked = await runHere({ command: "sessions revoke", user: "ada@example.com" }, env);
+    const revoked = await runHere({ command: "sessions revoke", user: "ada@example.com" }, db.env);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout.trim()).toBe(`Ended 2 sessions of user ${id}.`);
     expect(await sessionStatus(token!)).toBe(410);
   });
 
   it("sessions revoke --all: every session of every user ends, anonymous ones too", async () => {
-    const created = await runHere({ command: "users create", username: "fay" }, env, `${PASSWORD}\n`);
+    const created = await runHere({ command: "users create", username: "fay" }, db.env, `${PASSWORD}\n`);
     expect(created.code, created.stderr).toBe(0);
     const tokens = [(await login("ada", PASSWORD)).token!, (await login("fay", PASSWORD)).token!];
     for (const token of tokens) expect(await sessionStatus(token)).toBe(200);
-    const rows = () => api.runtime.store.db.selectFrom("session").select("id").execute();
+    const rows = () => db.api.runtime.store.db.selectFrom("session").select("id").execute();
     const before = (await rows()).length;
     expect(before).toBeGreaterThanOrEqual(2);
-    const revoked = await runHere({ command: "sessions revoke", all: true }, env);
+    const revoked = await runHere({ command: "sessions revoke", all: true }, db.env);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout.trim()).toBe(`Ended ${before} sessions.`);
     expect(await rows()).toEqual([]);
     for (const token of tokens) expect(await sessionStatus(token)).toBe(410);
     expect((await login("ada", PASSWORD)).status).toBe(200);
     expectOneLineError(
-      await runHere({ command: "sessions revoke", all: true, user: "ada" }, env),
+      await runHere({ command: "sessions revoke", all: true, user: "ada" }, db.env),
       "--user USER or --all, not both",
     );
-    expectOneLineError(await runHere({ command: "sessions revoke" }, env), "or --all");
+    expectOneLineError(await runHere({ command: "sessions revoke" }, db.env), "or --all");
   });
 
   it("users set-password: the new password works, the old one and the sessions it opened do not", async () => {
     const { token } = await login("ada", PASSWORD);
-    const set = await runHere({ command: "users set-password", argument: "ada" }, env, `${NEW_PASSWORD}\n`);
+    const set = await runHere(
+      { command: "users set-password", argument: "ada" },
+      db.env,
+      `${NEW_PASSWORD}\n`,
+    );
     expect(set.code, set.stderr).toBe(0);
     expect(await sessionStatus(token!)).toBe(410);
     expect((await login("ada", PASSWORD)).status).toBe(400);
     expect((await login("ada", NEW_PASSWORD)).status).toBe(200);
     expectOneLineError(
-      await runHere({ command: "users set-password", argument: "ada" }, env, "ada\n"),
+      await runHere({ command: "users set-password", argument: "ada" }, db.env, "ada\n"),
       "password:",
     );
   });
 
   it("users deactivate and activate", async () => {
     const { token } = await login("ada", NEW_PASSWORD);
-    const off = await runHere({ command: "users deactivate", argument: String(id) }, env);
+    const off = await runHere({ command: "users deactivate", argument: String(id) }, db.env);
     expect(off.code, off.stderr).toBe(0);
     expect(await sessionStatus(token!)).not.toBe(200);
     expect((await login("ada", NEW_PASSWORD)).status).not.toBe(200);
-    expect((await runHere({ command: "users activate", argument: "ada" }, env)).code).toBe(0);
+    expect((await runHere({ command: "users activate", argument: "ada" }, db.env)).code).toBe(0);
     expect((await login("ada", NEW_PASSWORD)).status).toBe(200);
   });
 
   it("never takes a password from the command line", async () => {
-    const result = await run(["users", "create", "--username", "eve", "--password", PASSWORD], dir, env);
+    const result = await run(
+      ["users", "create", "--username", "eve", "--password", PASSWORD],
+      db.dir,
+      db.env,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--password");
   });

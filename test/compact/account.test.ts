@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MailMessage as SentMail } from "../../src/mail/index.js";
-import { countRows, insertUser, PASSWORD, unique } from "../helpers/accounts.js";
-import { startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
+import { countRows, insertUser, isVerified, PASSWORD, unique } from "../helpers/accounts.js";
+import { startLatchkey, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { CompactClient, expectError, expectTokens } from "./support.js";
 
@@ -17,15 +17,6 @@ function resetKey(mail: SentMail): string {
   const key = /password\/reset\/key\/(\S+)/.exec(mail.text)?.[1];
   if (!key) throw new Error(`no reset link in ${mail.text}`);
   return decodeURIComponent(key);
-}
-
-async function isVerified(server: TestServer, email: string): Promise<boolean> {
-  const row = await server.latchkey.runtime.store.db
-    .selectFrom("email_address")
-    .select("verified")
-    .where("email_lower", "=", email)
-    .executeTakeFirstOrThrow();
-  return row.verified === 1;
 }
 
 function newPerson() {

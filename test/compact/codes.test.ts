@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
-import { countRows, insertUser, PASSWORD, unique } from "../helpers/accounts.js";
+import { countRows, insertUser, isVerified, PASSWORD, unique } from "../helpers/accounts.js";
 import { type SentMail, startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { currentCode, nextStep } from "../helpers/totp.js";
@@ -30,15 +30,6 @@ function mailedCode(server: TestServer, email: string): string {
 /** A code of the same format that is not the mailed one. */
 function wrong(code: string): string {
   return code.startsWith("B") ? `C${code.slice(1)}` : `B${code.slice(1)}`;
-}
-
-async function isVerified(server: TestServer, email: string): Promise<boolean> {
-  const row = await server.latchkey.runtime.store.db
-    .selectFrom("email_address")
-    .select("verified")
-    .where("email_lower", "=", email)
-    .executeTakeFirstOrThrow();
-  return row.verified === 1;
 }
 
 async function markUnverified(server: TestServer, email: string): Promise<void> {

@@ -5,6 +5,7 @@ import { startLatchkey, type TestServer, useLatchkey } from "../helpers/latchkey
 import { dialects } from "../helpers/stores.js";
 import { freePort } from "../ops/support.js";
 import { type Idp, type IdpAccount, type IdpClient, startIdp } from "../social/idp.js";
+import { expectAuthorizationRequest, idpApp } from "../social/support.js";
 import { CompactClient, expectError, expectTokens } from "./support.js";
 
 /**
@@ -273,15 +274,7 @@ describe.each(dialects)("compact API: redirect against a real OpenID provider (%
       providers: {
         dummy: {},
         openid_connect: {
-          apps: [
-            {
-              providerId: "idp",
-              name: "Test IdP",
-              clientId: IDP_CLIENT.client_id,
-              secret: IDP_CLIENT.client_secret,
-              settings: { serverUrl: idp.issuer },
-            },
-          ],
+          apps: [idpApp(IDP_CLIENT, idp.issuer)],
         },
       },
     },
@@ -304,17 +297,7 @@ describe.each(dialects)("compact API: redirect against a real OpenID provider (%
   it("sends the user to the provider with state, nonce and PKCE, back to the frontend's URL", async () => {
     const c = new CompactClient(server);
     const { sent, back } = await throughProvider(c, person());
-    expect(sent.origin + sent.pathname).toBe(`${idp.issuer}/auth`);
-    expect(Object.fromEntries(sent.searchParams)).toEqual({
-      client_id: IDP_CLIENT.client_id,
-      redirect_uri: CALLBACK,
-      response_type: "code",
-      scope: "openid profile email",
-      state: expect.stringMatching(/^[\w-]{43}$/),
-      nonce: expect.any(String),
-      code_challenge: expect.stringMatching(/^[\w-]{43}$/),
-      code_challenge_method: "S256",
-    });
+    expectAuthorizationRequest(sent, idp.issuer, IDP_CLIENT.client_id, CALLBACK);
     expect(back.origin + back.pathname).toBe(CALLBACK);
     expect(back.searchParams.get("state")).toBe(sent.searchParams.get("state"));
     expect(back.searchParams.get("code")).toBeTruthy();

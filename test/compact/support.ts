@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { TestResponse } from "../helpers/client.js";
+import { sendToHandler, type TestResponse } from "../helpers/client.js";
 import type { TestServer } from "../helpers/latchkey.js";
 
 /**
@@ -37,24 +37,22 @@ export class CompactClient {
     opts: CompactRequestOptions = {},
   ): Promise<TestResponse> {
     const headers = new Headers(opts.headers);
-    if (body !== undefined || opts.raw !== undefined || opts.stream !== undefined) {
-      headers.set("content-type", "application/json");
-    }
     const token = opts.token === undefined ? this.access : opts.token;
     if (token !== null && !headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
-    const request = new Request(path.startsWith("http") ? path : this.url(path), {
+    const url = path.startsWith("http") ? path : this.url(path);
+    const response = await sendToHandler(
+      this.server.latchkey,
       method,
+      url,
       headers,
-      body: opts.stream ?? opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-      // A stream body is sent as it is read (Node's fetch requires saying so).
-      ...(opts.stream ? { duplex: "half" } : {}),
-    } as RequestInit);
-    const response = await this.server.latchkey.handler(request, { remoteAddress: this.remoteAddress });
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) : null;
+      body,
+      opts,
+      this.remoteAddress,
+    );
+    const parsed = response.body;
     if (typeof parsed?.access_token === "string") this.access = parsed.access_token;
     if (typeof parsed?.refresh_token === "string") this.refresh = parsed.refresh_token;
-    return { status: response.status, body: parsed, headers: response.headers, text };
+    return response;
   }
 }
 

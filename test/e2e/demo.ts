@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Secret, TOTP } from "otpauth";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { launchChromium, skipTestsWithoutChromium } from "../helpers/chromium.js";
+
+export { addVirtualAuthenticator } from "../helpers/chromium.js";
 
 /**
  * What the end-to-end tests share: the demo server (examples/demo/server.ts, run as `npm run demo`
@@ -16,14 +19,8 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 
 const DEMO_DIR = fileURLToPath(new URL("../../examples/demo/", import.meta.url));
 const SCREENSHOTS_DIR = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
 
-const chromiumAvailable = existsSync(CHROMIUM);
-// In CI a missing Chromium must fail the run, not skip it.
-export const skipWithoutChromium = !chromiumAvailable && !process.env.CI;
-if (skipWithoutChromium) {
-  console.warn(`${CHROMIUM} is missing: skipping the demo's end-to-end tests (apt-get install chromium)`);
-}
+export const skipWithoutChromium = skipTestsWithoutChromium("the demo's end-to-end tests");
 
 const PASSWORD = "Correct-Horse-Battery-9";
 
@@ -168,10 +165,7 @@ export function useChromium(): { open(): Promise<Page> } {
   let browser: Browser | undefined;
   const pages: Page[] = [];
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   });
   afterEach(async (context) => {
     if (context.task.result?.state === "fail") {
@@ -198,24 +192,6 @@ export function useChromium(): { open(): Promise<Page> } {
       return page;
     },
   };
-}
-
-/**
- * A CDP virtual authenticator in the page's browser, as a platform authenticator with user
- * verification: it answers the app's passkey and security-key prompts.
- */
-export async function addVirtualAuthenticator(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-    },
-  });
 }
 
 /** Saves the page as docs/screenshots/NAME.png when LATCHKEY_SCREENSHOTS is set. */

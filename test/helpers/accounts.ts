@@ -154,6 +154,16 @@ export async function storedPasswordHash(server: TestServer, userId: number): Pr
   return row.password;
 }
 
+/** Whether the address (given lower-cased) is marked verified. */
+export async function isVerified(server: TestServer, email: string): Promise<boolean> {
+  const row = await server.latchkey.runtime.store.db
+    .selectFrom("email_address")
+    .select("verified")
+    .where("email_lower", "=", email)
+    .executeTakeFirstOrThrow();
+  return row.verified === 1;
+}
+
 /**
  * Saves an anonymous session holding some state, as a flow in progress would, and returns its
  * token: what a client holds before it logs in.

@@ -63,9 +63,6 @@ export class TestClient {
     opts: RequestOptions = {},
   ): Promise<TestResponse> {
     const headers = new Headers(opts.headers);
-    if (body !== undefined || opts.raw !== undefined || opts.stream !== undefined) {
-      headers.set("content-type", "application/json");
-    }
     if (this.client === Client.BROWSER) {
       if (this.cookies.size > 0) {
         headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; "));
@@ -75,15 +72,8 @@ export class TestClient {
     } else if (this.token && !headers.has("x-session-token")) {
       headers.set("x-session-token", this.token);
     }
-    const request = new Request(path.startsWith("http") ? path : this.url(path), {
-      method,
-      headers,
-      body: opts.stream ?? opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-      // A stream body is sent as it is read (Node's fetch requires saying so).
-      ...(opts.stream ? { duplex: "half" } : {}),
-    } as RequestInit);
-    const response = await this.latchkey.handler(request, { remoteAddress: this.remoteAddress });
-    const text = await response.text();
+    const url = path.startsWith("http") ? path : this.url(path);
+    const response = await sendToHandler(this.latchkey, method, url, headers, body, opts, this.remoteAddress);
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(";");
       const eq = pair!.indexOf("=");
@@ -92,13 +82,41 @@ export class TestClient {
       if (/max-age=0/i.test(cookie)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    const parsed = text ? JSON.parse(text) : null;
+    const parsed = response.body;
     if (this.client === Client.APP && parsed) {
       if (parsed.meta?.session_token) this.token = parsed.meta.session_token;
       if (response.status === 410) this.token = null;
     }
-    return { status: response.status, body: parsed, headers: response.headers, text };
+    return response;
   }
+}
+
+/**
+ * A request straight to the handler, with the caller's headers: the body as JSON (or `raw` or
+ * `stream` as it is, with the JSON content type all the same); the answer read and parsed.
+ */
+export async function sendToHandler(
+  latchkey: Latchkey,
+  method: string,
+  url: string,
+  headers: Headers,
+  body: unknown,
+  opts: { raw?: string; stream?: ReadableStream<Uint8Array> },
+  remoteAddress: string,
+): Promise<TestResponse> {
+  if (body !== undefined || opts.raw !== undefined || opts.stream !== undefined) {
+    headers.set("content-type", "application/json");
+  }
+  const request = new Request(url, {
+    method,
+    headers,
+    body: opts.stream ?? opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    // A stream body is sent as it is read (Node's fetch requires saying so).
+    ...(opts.stream ? { duplex: "half" } : {}),
+  } as RequestInit);
+  const response = await latchkey.handler(request, { remoteAddress });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers, text };
 }
 
 export const clients: Client[] = [Client.BROWSER, Client.APP];

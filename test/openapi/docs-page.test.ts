@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toNodeListener } from "../../src/adapters/node.js";
+import { launchChromium, skipTestsWithoutChromium } from "../helpers/chromium.js";
 import { useLatchkey } from "../helpers/latchkey.js";
 import { type Json, operations } from "./documents.js";
 
@@ -13,15 +13,9 @@ import { type Json, operations } from "./documents.js";
  * the CSRF header for the browser client and the X-Session-Token it keeps for the app client.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
+const skip = skipTestsWithoutChromium("the docs page browser test");
 
-if (!available && !process.env.CI) {
-  console.warn(`${CHROMIUM} is missing: skipping the docs page browser test (apt-get install chromium)`);
-}
-
-// In CI a missing Chromium must fail the run, not skip it.
-describe.skipIf(!available && !process.env.CI)("the docs page in Chromium", () => {
+describe.skipIf(skip)("the docs page in Chromium", () => {
   const server = useLatchkey("sqlite", { socialaccount: { providers: { dummy: {} } } });
   let http: Server;
   let origin: string;
@@ -31,10 +25,7 @@ describe.skipIf(!available && !process.env.CI)("the docs page in Chromium", () =
     http = createServer(toNodeListener(server.latchkey));
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { clients, expectStatus } from "../helpers/client.js";
 import { Client, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 import { type Idp, type IdpClient, startIdp } from "./idp.js";
-import { CALLBACK, errorAt, postRedirect, socialRows } from "./support.js";
+import { CALLBACK, errorAt, idpApp, postRedirect, socialRows } from "./support.js";
 
 /**
  * Discovery's mix-up defence (ASVS 10.5.3): a discovery document found at the configured
@@ -63,15 +63,7 @@ const options = (): LatchkeyOptions => ({
   socialaccount: {
     providers: {
       openid_connect: {
-        apps: [
-          {
-            providerId: "idp",
-            name: "Test IdP",
-            clientId: CLIENT.client_id,
-            secret: CLIENT.client_secret,
-            settings: { serverUrl },
-          },
-        ],
+        apps: [idpApp(CLIENT, serverUrl)],
       },
     },
   },

@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { Client } from "../../src/core/enums.js";
 import type { TestClient } from "../helpers/client.js";
 import type { TestServer } from "../helpers/latchkey.js";
+import type { IdpClient } from "./idp.js";
 
 /** The frontend's callback page, as allauth's example SPA names it. */
 export const CALLBACK = "http://localhost:8000/account/provider/callback";
@@ -77,6 +78,40 @@ export function queryOf(location: string | null): URLSearchParams {
 /** The frontend's callback URL with allauth's error parameters. */
 export function errorAt(base: string, error: string, process = "login"): string {
   return `${base}?${new URLSearchParams({ error, error_process: process })}`;
+}
+
+/** The OpenID Connect app "idp" on the provider at `serverUrl`, as `client` is registered there. */
+export function idpApp(client: IdpClient, serverUrl: string) {
+  return {
+    providerId: "idp",
+    name: "Test IdP",
+    clientId: client.client_id,
+    secret: client.client_secret,
+    settings: { serverUrl },
+  };
+}
+
+/**
+ * Asserts the provider's authorization request: its endpoint, the client, the callback, and
+ * state, nonce and PKCE S256.
+ */
+export function expectAuthorizationRequest(
+  url: URL,
+  issuer: string,
+  clientId: string,
+  redirectUri: string,
+): void {
+  expect(url.origin + url.pathname).toBe(`${issuer}/auth`);
+  expect(Object.fromEntries(url.searchParams)).toEqual({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: "code",
+    scope: "openid profile email",
+    state: expect.stringMatching(/^[\w-]{43}$/),
+    nonce: expect.any(String),
+    code_challenge: expect.stringMatching(/^[\w-]{43}$/),
+    code_challenge_method: "S256",
+  });
 }
 
 /** Rows of the social tables, for assertions. */
