@@ -386,6 +386,10 @@ export class AuthAPI {
     }
     // Only the server's refusal of the token ends the login; an outage is not a logout.
     if (response.status !== 400 && response.status !== 401) throw new AuthError(response.status, answer);
+    // Refused because another tab had just replaced it (its write had not reached this tab yet):
+    // the pair that tab stored is this one's too.
+    const stored = await this.#storage.get(REFRESH_TOKEN_KEY);
+    if (stored && stored !== refreshToken) return true;
     await this.#forget();
     return false;
   }

@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toNodeListener } from "../../src/adapters/node.js";
 import type { AllauthClient, AuthAnswer, AuthAPI, AuthState } from "../../src/client/index.js";
+import { addVirtualAuthenticator, launchChromium, skipTestsWithoutChromium } from "../helpers/chromium.js";
 import { useLatchkey } from "../helpers/latchkey.js";
 import { currentCode, nextStep, verifyAllEmails } from "../helpers/totp.js";
 import { freePort } from "../ops/support.js";
@@ -18,14 +19,9 @@ import { freePort } from "../ops/support.js";
  * with a CDP virtual authenticator) and the compact API's AuthAPI (its token in localStorage).
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const PAGE = readFileSync(new URL("./client.html", import.meta.url), "utf8");
 const PASSWORD = "Correct-Horse-Battery-9";
-const available = existsSync(CHROMIUM);
-
-if (!available && !process.env.CI) {
-  console.warn(`${CHROMIUM} is missing: skipping the client browser test (apt-get install chromium)`);
-}
+const skip = skipTestsWithoutChromium("the client browser test");
 
 declare global {
   interface Window {
@@ -45,8 +41,7 @@ function freshUser(prefix: string) {
   return { username, email: `${username}@example.org`, password: PASSWORD };
 }
 
-// In CI a missing Chromium must fail the run, not skip it.
-describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", () => {
+describe.skipIf(skip)("latchkey/client in Chromium", () => {
   // The port comes first: the compact API's provider callback URL is the test page on it.
   let port = 0;
   beforeAll(async () => {
@@ -89,10 +84,7 @@ describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", ()
     await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
     // localhost is a secure context, as WebAuthn requires; the RP id becomes "localhost".
     origin = `http://localhost:${(http.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -206,17 +198,7 @@ describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", ()
 
     it("registers a passkey and logs in with it (CDP virtual authenticator)", async () => {
       const { context, page } = await openPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send("WebAuthn.enable");
-      const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-        options: {
-          protocol: "ctap2",
-          transport: "internal",
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-        },
-      });
+      const { cdp, authenticatorId } = await addVirtualAuthenticator(page);
       const user = freshUser("passkey");
       expect((await page.evaluate((u) => window.allauth.signup(u), user)).status).toBe(200);
       await verifyAllEmails(server, user.email);
@@ -324,14 +306,17 @@ describe.skipIf(!available && !process.env.CI)("latchkey/client in Chromium", ()
         }
         await route.fulfill({ response });
       });
-      const refreshes: string[] = [];
-      context.on("request", (request) => {
-        if (new URL(request.url()).pathname === "/auth/token/refresh/") refreshes.push(request.url());
+      // The second tab may not see the first's new pair yet when it takes the lock (localStorage
+      // writes reach other tabs a moment later): it may present the replaced token, which the
+      // server refuses without ending the session. Either way the session is rotated once.
+      const rotations: number[] = [];
+      context.on("response", (response) => {
+        if (new URL(response.url()).pathname === "/auth/token/refresh/") rotations.push(response.status());
       });
       server.advance(3_601_000);
       const users = await Promise.all([page, other].map((tab) => tab.evaluate(() => window.auth.getUser())));
       expect(users.map((u) => u?.username)).toEqual([user.username, user.username]);
-      expect(refreshes).toHaveLength(1);
+      expect(rotations.filter((status) => status === 200)).toHaveLength(1);
       // The session lives on in both tabs.
       await other.reload();
       await other.waitForFunction(() => window.clientReady === true);
