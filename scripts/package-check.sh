@@ -21,7 +21,7 @@ fi
 TARBALL=$(echo "$WORK"/latchkey-*.tgz)
 CONTENTS=$(tar -tzf "$TARBALL")
 for expected in package/LICENSE package/bin/latchkey.cjs package/dist/index.js package/dist/index.d.ts \
-  package/dist/cli/main.js package/data/common-passwords.txt; do
+  package/dist/cli/main.js package/dist/cli/bundle.js package/data/common-passwords.txt; do
   grep -qx "$expected" <<<"$CONTENTS" || { echo "package check: $expected is not in the package" >&2; exit 1; }
 done
 if grep -qE '^package/(src|test)/|\.test\.' <<<"$CONTENTS"; then
