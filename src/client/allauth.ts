@@ -336,6 +336,13 @@ export function createAllauthClient(options: AllauthClientOptions): AllauthClien
           if (answer.data.refresh_token) await storage.set(REFRESH_TOKEN_KEY, answer.data.refresh_token);
         } else if (answer.status === 400) {
           // The server refuses the refresh token (a bare 400); an outage (5xx) is not a logout.
+          // Refused because another tab had just replaced it (its write had not reached this tab
+          // yet): the pair that tab stored is this one's too.
+          const stored = await storage.get(REFRESH_TOKEN_KEY);
+          const storedAccess = await storage.get(ACCESS_TOKEN_KEY);
+          if (stored && storedAccess && stored !== refreshToken) {
+            return { status: 200, data: { access_token: storedAccess, refresh_token: stored } };
+          }
           await storage.remove(ACCESS_TOKEN_KEY);
           await storage.remove(REFRESH_TOKEN_KEY);
         }

@@ -10,6 +10,7 @@ import {
   SHORT_LIFE,
   type ShortLife,
 } from "../sessions/store.js";
+import { JUST_REPLACED_REFRESH_MS } from "../sessions/tokens/strategy.js";
 
 /**
  * The compact API's tokens, all held by a server-side session (see HeldSecret: the session keeps
@@ -42,14 +43,6 @@ interface HeldRefresh extends HeldSecret {
 
 /** Replaced refresh tokens remembered for reuse detection (a session refreshed more often forgets the oldest). */
 const ROTATED_KEPT = 50;
-/**
- * How long the refresh token a refresh has just replaced is refused without ending the session.
- * The tabs of a browser share their tokens in localStorage, whose writes reach the other tabs a
- * moment later: a tab that waited for another's refresh may still read the replaced token and
- * present it. Within this window that is taken for such a tab, not for a stolen token: refused
- * (it gets nothing), while the session lives on; later, it is a reuse.
- */
-const JUST_REPLACED_MS = 10_000;
 
 /** A new pair for a saved, logged-in session; it replaces the session's previous pair. */
 export function issueTokens(
@@ -103,7 +96,7 @@ export async function refreshTokens(rt: Runtime, token: string): Promise<Compact
       if (
         justReplaced !== undefined &&
         safeEqual(justReplaced, parsed.hash) &&
-        now - held.issued_at < JUST_REPLACED_MS
+        now - held.issued_at < JUST_REPLACED_REFRESH_MS
       ) {
         return null;
       }

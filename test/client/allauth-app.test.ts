@@ -309,6 +309,31 @@ describe.each(dialects)("typed client, app kind with the JWT strategy (%s)", (di
     expect((await tabs[0]!.listEmails()).status).toBe(200);
   });
 
+  it("a tab that still reads the refresh token another replaced is refused, ends nothing, and takes the new pair", async () => {
+    const storage = memoryStorage();
+    const baseUrl = `${http.origin}/_allauth`;
+    const first = createAllauthClient({ kind: "app", baseUrl, storage });
+    expect((await first.signup({ ...freshUser("lag"), password: PASSWORD })).status).toBe(200);
+    const replaced = await storage.get("latchkey.refresh_token");
+    const refreshed = await first.refreshTokens();
+    expect(refreshed.status).toBe(200);
+    // The other tab's view of localStorage lags behind the first tab's write for two reads.
+    let staleReads = 2;
+    const lagging: TokenStorage = {
+      get: (key) => (key === "latchkey.refresh_token" && staleReads-- > 0 ? replaced : storage.get(key)),
+      set: (key, value) => storage.set(key, value),
+      remove: (key) => storage.remove(key),
+    };
+    const network = recordingFetch();
+    const second = createAllauthClient({ kind: "app", baseUrl, storage: lagging, fetch: network.fetch });
+    const taken = await second.refreshTokens();
+    expect(network.requests).toEqual(["POST /_allauth/app/v1/tokens/refresh"]);
+    expect(taken).toEqual({ status: 200, data: refreshed.status === 200 ? refreshed.data : {} });
+    // Nothing ended: both tabs go on with the pair the first stored.
+    expect((await second.getSession()).status).toBe(200);
+    expect((await first.refreshTokens()).status).toBe(200);
+  });
+
   it("forgets the tokens when the refresh token is refused too: the answer is anonymous", async () => {
     const { client } = await loggedIn();
     server.advance(86_401_000);

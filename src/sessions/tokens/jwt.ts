@@ -4,12 +4,13 @@ import { OptionsError } from "../../options/resolve.js";
 import type { ResolvedOptions } from "../../options/schema.js";
 import { SessionKey } from "../keys.js";
 import type { Session } from "../session.js";
-import type { TokenStrategyDeps } from "./strategy.js";
 import {
   type AccessTokenClaims,
   authorizationCredential,
+  JUST_REPLACED_REFRESH_MS,
   type RefreshedTokens,
   type TokenStrategy,
+  type TokenStrategyDeps,
   type VerifiedAccessToken,
 } from "./strategy.js";
 
@@ -25,6 +26,8 @@ type RefreshJtis = Record<string, number>;
  * one of them coming back means two parties hold the session's refresh tokens.
  */
 const ROTATED_REFRESH_TOKENS = "tokens.refresh_rotated";
+/** Session-data key of the refresh token the last rotation replaced, and when (epoch ms). */
+const LAST_ROTATION = "tokens.refresh_last_rotation";
 
 interface SigningKeys {
   algorithm: Algorithm;
@@ -179,6 +182,8 @@ export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): 
         const rotated = liveJtis(session, ROTATED_REFRESH_TOKENS, now);
         const jti = decoded.claims.jti;
         if (!Object.hasOwn(allowList, jti)) {
+          const last = session.get<{ jti: string; at: number }>(LAST_ROTATION);
+          if (last?.jti === jti && now - last.at < JUST_REPLACED_REFRESH_MS) return null;
           if (Object.hasOwn(rotated, jti)) {
             await deps.sessions.deleteRowsForUser(decoded.userId, [decoded.rowId]);
             deps.logger.warn(
@@ -194,6 +199,7 @@ export function createJwtStrategy(o: ResolvedOptions, deps: TokenStrategyDeps): 
           rotated[jti] = allowList[jti]!;
           delete allowList[jti];
           session.data[ROTATED_REFRESH_TOKENS] = rotated;
+          session.data[LAST_ROTATION] = { jti, at: now };
           next = await sign("refresh", decoded.userId, decoded.rowId, now);
           allowList[next.jti] = next.exp;
         }

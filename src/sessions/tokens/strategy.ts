@@ -5,6 +5,16 @@ import type { SessionUser } from "../../store/session-users.js";
 import type { Session } from "../session.js";
 import type { SessionStore } from "../store.js";
 
+/**
+ * How long a refresh token a refresh has just replaced is refused without ending its session
+ * (the compact API's and the JWT strategy's). The tabs of a browser share their tokens in
+ * localStorage, whose writes reach the other tabs a moment later: a tab that waited for another's
+ * refresh may still read the replaced token and present it. Within this window that is taken for
+ * such a tab, not for a stolen token: refused (it gets nothing), while the session lives on;
+ * later, it is a reuse and ends the session.
+ */
+export const JUST_REPLACED_REFRESH_MS = 10_000;
+
 /** How an app request names its session. */
 export type SessionLookup =
   /** No credentials: a fresh anonymous session. */
