@@ -1,7 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
-import { resolve as resolvePath } from "node:path";
 import { createDispatcher, type DispatchLogger, errorDetails, quietLogger } from "../core/dispatch.js";
+import { outboxFolder } from "../core/outbox-folder.js";
 import { importOptional } from "../core/peer.js";
 import { type MailTemplateName, type MailTemplateParams, renderMailTemplate } from "./templates.js";
 
@@ -176,36 +174,22 @@ function composeOptions(mail: Envelope) {
 }
 
 function fileTransport(directory: string): Transport {
-  const target = resolvePath(directory);
+  const outbox = outboxFolder(directory, "eml");
   // Builds the RFC 822 bytes (CRLF line ends, as .eml readers expect) without sending anything.
   const composer = nodemailerTransport((nodemailer) =>
     nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" }),
   );
-  let counter = 0;
   return {
     kind: "file",
     async open() {
       await composer.get();
     },
     async deliver(mail) {
-      // Named before the first await so names follow the order of send() calls, even when
-      // a later message finishes writing first. Fixed-width fields keep lexical order numeric.
-      counter += 1;
-      const name = `${String(Date.now()).padStart(13, "0")}-${String(counter).padStart(8, "0")}-${randomBytes(4).toString("hex")}.eml`;
+      const write = outbox.reserve();
       const info = await (await composer.get()).sendMail(composeOptions(mail));
       const bytes = info.message;
       if (!Buffer.isBuffer(bytes)) throw new Error("stream transport did not return a buffer");
-      await mkdir(target, { recursive: true });
-      // Written under a name readers skip, then renamed: a reader never sees half a message.
-      const temporary = resolvePath(target, `.${name}.tmp`);
-      const final = resolvePath(target, name);
-      try {
-        await writeFile(temporary, bytes, { flag: "wx" });
-        await rename(temporary, final);
-      } catch (error) {
-        await unlink(temporary).catch(() => {});
-        throw error;
-      }
+      const final = await write(bytes);
       return { messageId: info.messageId, file: final };
     },
     async close() {

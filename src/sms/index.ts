@@ -1,7 +1,6 @@
-import { createHmac, randomBytes } from "node:crypto";
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
-import { resolve as resolvePath } from "node:path";
+import { createHmac } from "node:crypto";
 import { createDispatcher, type DispatchLogger } from "../core/dispatch.js";
+import { outboxFolder } from "../core/outbox-folder.js";
 import { DEFAULT_HTTP_DELIVERY, type GatewayRequest, type HttpDelivery, postToGateway } from "./gateway.js";
 import { renderSmsTemplate, type SmsTemplateName, type SmsTemplateParams } from "./templates.js";
 
@@ -113,27 +112,13 @@ function consoleTransport(stream: NodeJS.WritableStream): Transport {
 }
 
 function fileTransport(directory: string): Transport {
-  const target = resolvePath(directory);
-  let counter = 0;
+  const outbox = outboxFolder(directory, "json");
   return {
     kind: "file",
     async deliver(message) {
-      // Named before the first await so names follow the order of send() calls.
-      counter += 1;
-      const name = `${String(Date.now()).padStart(13, "0")}-${String(counter).padStart(8, "0")}-${randomBytes(4).toString("hex")}.json`;
+      const write = outbox.reserve();
       const json = `${JSON.stringify({ ...message, date: new Date().toISOString() }, null, 2)}\n`;
-      await mkdir(target, { recursive: true });
-      // Written under a name readers skip, then renamed: a reader never sees half a text.
-      const temporary = resolvePath(target, `.${name}.tmp`);
-      const final = resolvePath(target, name);
-      try {
-        await writeFile(temporary, json, { flag: "wx" });
-        await rename(temporary, final);
-      } catch (error) {
-        await unlink(temporary).catch(() => {});
-        throw error;
-      }
-      return { file: final };
+      return { file: await write(json) };
     },
   };
 }
