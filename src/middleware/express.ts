@@ -10,6 +10,7 @@ import {
   type LatchkeyVerifier,
   type Refusal,
 } from "./caller.js";
+import { sendRefusal } from "./send-refusal.js";
 
 export type { LatchkeyCaller, LatchkeyVerifier } from "./caller.js";
 
@@ -60,7 +61,7 @@ export function requireUser(latchkey: LatchkeyVerifier): ExpressHandler {
     }
     admission.then((decided) => {
       if (decided.refusal) {
-        send(res, decided.refusal);
+        sendRefusal(res, decided.refusal);
         return;
       }
       req.latchkeyUser = decided.caller;
@@ -86,7 +87,7 @@ export function csrfProtect(latchkey: LatchkeyVerifier): ExpressHandler {
       next(err);
       return;
     }
-    if (refusal) send(res, refusal);
+    if (refusal) sendRefusal(res, refusal);
     else next();
   };
 }
@@ -98,14 +99,4 @@ function ownRequest(req: ExpressLikeRequest): CsrfCheckedRequest {
       ? `${req.protocol}://${req.headers.host}${path}`
       : requestUrl(req, {}, path);
   return { method: req.method ?? "GET", url, headers: req.headers };
-}
-
-function send(res: ServerResponse, refusal: Refusal): void {
-  const body = JSON.stringify(refusal.body);
-  res.writeHead(refusal.status, {
-    ...refusal.headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-  });
-  res.end(body);
 }

@@ -1,13 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type NodeListenerOptions, requestUrl } from "../adapters/node.js";
 import type { CsrfCheckedRequest } from "../latchkey.js";
-import {
-  admitCaller,
-  csrfRefusal,
-  type LatchkeyCaller,
-  type LatchkeyVerifier,
-  type Refusal,
-} from "./caller.js";
+import { admitCaller, csrfRefusal, type LatchkeyCaller, type LatchkeyVerifier } from "./caller.js";
+import { sendRefusal } from "./send-refusal.js";
 
 export type { LatchkeyCaller, LatchkeyVerifier } from "./caller.js";
 
@@ -30,7 +25,7 @@ export function requireUser(
   return async (req, res) => {
     const decided = await admitCaller(latchkey, ownRequest(req, options));
     if (!decided.refusal) return decided.caller;
-    send(res, decided.refusal);
+    sendRefusal(res, decided.refusal);
     return null;
   };
 }
@@ -48,21 +43,11 @@ export function csrfProtect(
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const refusal = csrfRefusal(latchkey, ownRequest(req, options));
-    if (refusal) send(res, refusal);
+    if (refusal) sendRefusal(res, refusal);
     return refusal === null;
   };
 }
 
 function ownRequest(req: IncomingMessage, options: NodeListenerOptions): CsrfCheckedRequest {
   return { method: req.method ?? "GET", url: requestUrl(req, options), headers: req.headers };
-}
-
-function send(res: ServerResponse, refusal: Refusal): void {
-  const body = JSON.stringify(refusal.body);
-  res.writeHead(refusal.status, {
-    ...refusal.headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-  });
-  res.end(body);
 }
