@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { LatchkeyOptions } from "../../src/options/schema.js";
 import { anonymousClient, insertUser, PASSWORD, unique } from "../helpers/accounts.js";
-import { clients, expectStatus, type TestClient, type TestResponse } from "../helpers/client.js";
+import {
+  clients,
+  expectStatus,
+  type TestClient,
+  type TestResponse,
+  wrongCodeWave,
+} from "../helpers/client.js";
 import { Client, type SentMail, useLatchkey } from "../helpers/latchkey.js";
 import { dialects } from "../helpers/stores.js";
 
@@ -39,20 +45,7 @@ function wrong(code: string, i: number): string {
   return `${first}${code.slice(1)}`;
 }
 
-/** Fires the wave at once; returns how many were checked (400 incorrect_code) and refused (409). */
-async function wave(
-  send: (i: number) => Promise<TestResponse>,
-): Promise<{ checked: number; refused: number }> {
-  const answers = await Promise.all(Array.from({ length: WAVE }, (_, i) => send(i)));
-  let checked = 0;
-  let refused = 0;
-  for (const res of answers) {
-    if (res.status === 400 && res.body.errors?.[0]?.code === "incorrect_code") checked += 1;
-    else if (res.status === 409) refused += 1;
-    else throw new Error(`unexpected answer ${res.status}: ${res.text}`);
-  }
-  return { checked, refused };
-}
+const wave = (send: (i: number) => Promise<TestResponse>) => wrongCodeWave(WAVE, send);
 
 describe.each(dialects)("mailed-code attempts under concurrency (%s)", (dialect) => {
   const server = useLatchkey(dialect, OPTIONS);

@@ -39,17 +39,13 @@ describe("phone and SMS options", () => {
     ).toBe(2);
   });
 
+  // The phone login, webhook and Twilio refusals the core's combination checks also cover are
+  // tested with them (test/options/options.test.ts); these are the phone area's own.
   const refused: [string, LatchkeyOptions, string][] = [
-    ["phone login without a phone field", { account: { loginMethods: ["phone"] } }, "account.loginMethods"],
     [
       "an unknown default region",
       { account: { ...PHONE, phoneDefaultRegion: "XX" } },
       "account.phoneDefaultRegion",
-    ],
-    [
-      "a webhook without a URL",
-      { sms: { transport: "webhook", webhook: { secret: "s".repeat(16) } } },
-      "sms.webhook.url",
     ],
     [
       "a webhook over plain http to another host",
@@ -60,37 +56,6 @@ describe("phone and SMS options", () => {
         },
       },
       "sms.webhook.url",
-    ],
-    [
-      "a webhook with a short secret",
-      { sms: { transport: "webhook", webhook: { url: "https://sms.example.com/hook", secret: "short" } } },
-      "sms.webhook.secret",
-    ],
-    ["twilio without an account SID", { sms: { transport: "twilio" } }, "sms.twilio.accountSid"],
-    [
-      "twilio without a token",
-      { sms: { transport: "twilio", twilio: { accountSid: "AC1" } } },
-      "sms.twilio.authToken",
-    ],
-    [
-      "twilio without a sender",
-      { sms: { transport: "twilio", twilio: { accountSid: "AC1", authToken: "t" } } },
-      "sms.twilio.from",
-    ],
-    [
-      "twilio at a plain http URL",
-      {
-        sms: {
-          transport: "twilio",
-          twilio: {
-            accountSid: "AC1",
-            authToken: "t",
-            from: "+15005550006",
-            baseUrl: "http://api.example.com",
-          },
-        },
-      },
-      "sms.twilio.baseUrl",
     ],
   ];
   it.each(refused)("refuse %s, naming the option", (_, input, path) => {

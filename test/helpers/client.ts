@@ -162,3 +162,22 @@ export function expectStatus(res: TestResponse, status: number): void {
   expect(res.status, res.text).toBe(status);
   expect(res.body?.status).toBe(status);
 }
+
+/**
+ * Sends `count` wrong codes at once: how many were checked (400 `incorrect_code`) and how many
+ * refused unchecked (409, the code's attempts used up); any other answer fails the test.
+ */
+export async function wrongCodeWave(
+  count: number,
+  send: (i: number) => Promise<TestResponse>,
+): Promise<{ checked: number; refused: number }> {
+  const answers = await Promise.all(Array.from({ length: count }, (_, i) => send(i)));
+  let checked = 0;
+  let refused = 0;
+  for (const res of answers) {
+    if (res.status === 400 && res.body.errors?.[0]?.code === "incorrect_code") checked += 1;
+    else if (res.status === 409) refused += 1;
+    else throw new Error(`unexpected answer ${res.status}: ${res.text}`);
+  }
+  return { checked, refused };
+}
