@@ -3,7 +3,7 @@ import { parseCookies } from "../http/cookies.js";
 import type { ResolvedOptions } from "../options/schema.js";
 import { toWireUser } from "../store/users.js";
 import { SessionKey } from "./keys.js";
-import { type LoadedSession, parseHeldSecret, type SessionStore } from "./store.js";
+import { isHeldSecret, type LoadedSession, type SessionStore } from "./store.js";
 import { type AccessTokenClaims, authorizationCredential, type TokenStrategy } from "./tokens/strategy.js";
 
 /**
@@ -73,7 +73,7 @@ export async function findRequestSession(
     deps.compactAccessTokenLifetimeMs !== null
       ? authorizationCredential(header("authorization"), "Bearer")
       : null;
-  const compactToken = bearer !== null && parseHeldSecret(bearer) !== null ? bearer : null;
+  const compactToken = bearer !== null && isHeldSecret(bearer) ? bearer : null;
   const credential =
     o.tokens.strategy === "jwt" && compactToken === null
       ? authorizationCredential(header("authorization"), o.tokens.jwt.authorizationHeaderScheme)

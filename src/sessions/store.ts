@@ -51,6 +51,11 @@ export function newHeldSecret(rowId: number, now: number): { credential: string;
   return { credential: `${rowId}.${secret}`, held: { hash: sha256(secret), issued_at: now } };
 }
 
+/** Whether a credential has the form of a `<row id>.<secret>` (nothing hashed or read). */
+export function isHeldSecret(credential: string): boolean {
+  return HELD_SECRET.test(credential);
+}
+
 /** The row id and the secret's hash of a `<row id>.<secret>`; null for anything else. */
 export function parseHeldSecret(credential: string): { rowId: number; hash: string } | null {
   const match = HELD_SECRET.exec(credential);
